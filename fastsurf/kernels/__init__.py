@@ -1,0 +1,1 @@
+"""Hand-written Numba kernels over flat float64 arrays and plain ints (no validation here)."""

@@ -1,0 +1,206 @@
+"""The objective: a model, its data and a loss, with exact derivatives where the model has them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._validation import as_theta, as_theta_batch, check_choice, check_int
+from .models.base import Model
+
+LOSSES = ("sse", "mse")
+
+
+class Problem:
+    """A model, its data and a loss.
+
+    Parameters
+    ----------
+    model : Model
+        A fastsurf model (``RecurrentNeuron``, ``LayeredRecurrent``, ``MLP``).
+    data : SequenceData or RegressionData
+        Data the model accepts.
+    loss : {"sse", "mse"}, optional
+        Sum of squared errors (Hagan's F = sum e^2) or its mean over all residuals.
+        Default: the model's own default ("sse" for sequences, "mse" for regression).
+
+    Notes
+    -----
+    Residuals are e = target - output, so ``jacobian(theta)`` is -d output / d theta and the SSE
+    gradient is 2 J^T e.
+    """
+
+    def __init__(self, model: Model, data, loss: str | None = None):
+        if not isinstance(model, Model):
+            raise TypeError(f"model must be a fastsurf model, got {type(model).__name__}")
+        model.check_data(data)
+        self.model = model
+        self.data = data
+        self.loss_kind = check_choice("loss", model.default_loss() if loss is None else loss,
+                                      LOSSES)
+        self.n_residuals = int(data.n_residuals)
+        self.loss_scale = 1.0 if self.loss_kind == "sse" else 1.0 / self.n_residuals
+
+    @property
+    def n_params(self) -> int:
+        """Number of parameters P."""
+        return self.model.n_params
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Parameter names, in theta order."""
+        return self.model.param_names
+
+    def _theta(self, theta) -> np.ndarray:
+        return as_theta("theta", theta, self.n_params)
+
+    def loss(self, theta) -> float:
+        """Loss at one parameter vector (+inf where the outputs overflow)."""
+        return self.loss_scale * self.model.sse(self._theta(theta), self.data)
+
+    def losses(self, thetas) -> np.ndarray:
+        """Loss at each row of ``thetas`` (m, P), computed in parallel."""
+        batch = as_theta_batch("thetas", thetas, self.n_params)
+        if batch.shape[0] == 0:
+            return np.empty(0)
+        return self.loss_scale * self.model.sse_batch(batch, self.data)
+
+    def residuals(self, theta) -> np.ndarray:
+        """Errors e = target - output, flattened, shape (n_residuals,)."""
+        return self.model.residuals(self._theta(theta), self.data)
+
+    def gradient(self, theta) -> np.ndarray:
+        """Exact gradient of the loss, shape (P,)."""
+        return self.loss_scale * self.model.sse_gradient(self._theta(theta), self.data)
+
+    def jacobian(self, theta) -> np.ndarray:
+        """Exact Jacobian of the residuals, shape (n_residuals, P)."""
+        return self.model.residual_jacobian(self._theta(theta), self.data)
+
+    def hessian(self, theta) -> np.ndarray:
+        """Exact Hessian of the loss, shape (P, P)."""
+        return self.loss_scale * self.model.sse_hessian(self._theta(theta), self.data)
+
+    def describe(self) -> dict:
+        """Plain-data description stored in result metadata."""
+        return {**self.model.describe(), "loss": self.loss_kind,
+                "data_fingerprint": self.data.fingerprint()}
+
+    def __repr__(self) -> str:
+        return f"Problem({self.model!r}, loss={self.loss_kind!r})"
+
+
+class FunctionProblem:
+    """Any callable objective, so every analysis also runs on analytic test surfaces.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta) -> float``.
+    grad, hess : callable, optional
+        Exact gradient ``grad(theta) -> (P,)`` and Hessian ``hess(theta) -> (P, P)``. Without
+        them derivatives are numerical: the complex-step derivative when ``f`` accepts complex
+        input (exact to rounding for analytic ``f``), else central differences (``grad``) and
+        central differences of the gradient (``hess``).
+    n_params : int
+        Number of parameters P.
+    residuals, jacobian : callable, optional
+        ``residuals(theta) -> (n,)`` and its Jacobian, for least-squares methods; when given,
+        ``f`` is usually ``sum(residuals**2)``.
+    """
+
+    def __init__(self, f: Callable, grad: Callable | None = None, hess: Callable | None = None,
+                 n_params: int = 2, residuals: Callable | None = None,
+                 jacobian: Callable | None = None, name: str | None = None):
+        for arg, value in (("f", f), ("grad", grad), ("hess", hess), ("residuals", residuals),
+                           ("jacobian", jacobian)):
+            if value is not None and not callable(value):
+                raise TypeError(f"{arg} must be callable, got {type(value).__name__}")
+        if f is None:
+            raise TypeError("f must be callable, got None")
+        self.f = f
+        self._grad = grad
+        self._hess = hess
+        self._residuals = residuals
+        self._jacobian = jacobian
+        self.n_params = check_int("n_params", n_params, minimum=1)
+        self.param_names = tuple(f"x{i}" for i in range(self.n_params))
+        self.name = name or getattr(f, "__name__", "function")
+        self._complex_ok: bool | None = None
+
+    def _theta(self, theta) -> np.ndarray:
+        return as_theta("theta", theta, self.n_params)
+
+    def loss(self, theta) -> float:
+        """f(theta)."""
+        return float(self.f(self._theta(theta)))
+
+    def losses(self, thetas) -> np.ndarray:
+        """f at each row of ``thetas``."""
+        batch = as_theta_batch("thetas", thetas, self.n_params)
+        return np.array([float(self.f(row)) for row in batch])
+
+    def residuals(self, theta) -> np.ndarray:
+        if self._residuals is None:
+            raise NotImplementedError("this FunctionProblem was built without residuals=")
+        return np.asarray(self._residuals(self._theta(theta)), dtype=float)
+
+    def jacobian(self, theta) -> np.ndarray:
+        if self._jacobian is not None:
+            return np.asarray(self._jacobian(self._theta(theta)), dtype=float)
+        if self._residuals is None:
+            raise NotImplementedError("this FunctionProblem was built without residuals=")
+        theta = self._theta(theta)
+        return _central_jacobian(lambda x: np.asarray(self._residuals(x), dtype=float), theta)
+
+    def _accepts_complex(self, theta: np.ndarray) -> bool:
+        if self._complex_ok is None:
+            try:
+                value = self.f(theta + 1e-30j * np.eye(self.n_params)[0])
+                self._complex_ok = bool(np.iscomplexobj(np.asarray(value))
+                                        and np.isfinite(np.imag(value)))
+            except (TypeError, ValueError):
+                self._complex_ok = False
+        return self._complex_ok
+
+    def gradient(self, theta) -> np.ndarray:
+        """Exact gradient if given, else complex-step or central differences."""
+        theta = self._theta(theta)
+        if self._grad is not None:
+            return np.asarray(self._grad(theta), dtype=float)
+        if self._accepts_complex(theta):
+            h = 1e-30
+            eye = np.eye(self.n_params)
+            return np.array([np.imag(self.f(theta + 1j * h * eye[i])) / h
+                             for i in range(self.n_params)])
+        return _central_jacobian(lambda x: np.atleast_1d(float(self.f(x))), theta)[0]
+
+    def hessian(self, theta) -> np.ndarray:
+        """Exact Hessian if given, else central differences of the gradient (symmetrised)."""
+        theta = self._theta(theta)
+        if self._hess is not None:
+            return np.asarray(self._hess(theta), dtype=float)
+        h = _central_jacobian(self.gradient, theta)
+        return 0.5 * (h + h.T)
+
+    def describe(self) -> dict:
+        return {"model": "FunctionProblem", "function": self.name}
+
+    def __repr__(self) -> str:
+        return f"FunctionProblem({self.name}, n_params={self.n_params})"
+
+
+def _central_jacobian(fun: Callable, x: np.ndarray) -> np.ndarray:
+    """Central-difference Jacobian of a vector function (step ~ eps^(1/3) * max(1, |x_j|))."""
+    f0 = np.asarray(fun(x), dtype=float)
+    jac = np.empty((f0.size, x.size))
+    for j in range(x.size):
+        step = 6.055e-6 * max(1.0, abs(x[j]))
+        xp = x.copy()
+        xm = x.copy()
+        xp[j] += step
+        xm[j] -= step
+        jac[:, j] = (np.asarray(fun(xp), dtype=float) - np.asarray(fun(xm), dtype=float)) / (
+            2 * step)
+    return jac

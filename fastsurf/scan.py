@@ -1,0 +1,1 @@
+"""Grid, plane and line scans of a loss (written in the foundation issue)."""
