@@ -106,4 +106,5 @@ def as_rng(seed) -> np.random.Generator:
         return seed
     if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, None or numpy.random.Generator, got {type(seed).__name__}")
+    raise TypeError("seed must be an int, None or numpy.random.Generator, "
+                    f"got {type(seed).__name__}")
