@@ -8,7 +8,7 @@ vector math library without SVML), which makes tansig grids 10-20x slower than l
 bit manipulation, so a loop over grid points vectorizes (kernels that inline them must use
 ``error_model="numpy"``: Numba's default division check blocks vectorization), and they
 stay accurate to double precision (tests: <= 2 ulp against extended-precision references over
-the whole real line; measured maximum 1.47 ulp for tanh, 1.70 ulp for logsig).
+the whole real line; measured maximum 1.60 ulp for tanh, 1.89 ulp for logsig).
 """
 
 import math
@@ -96,25 +96,33 @@ def _pow2_from_bits(bits):
     return _bits_float((bits + 1023) << 52)
 
 
+# 1 / (i + 2)! for i = 0..14: exp(r) - 1 = r + r^2 * sum_i C_i r^i (Taylor to degree 16).
+_C = tuple(1.0 / math.factorial(i + 2) for i in range(15))
+
+
 @njit(cache=True, inline="always")
 def _expm1_reduced(r):
-    """exp(r) - 1 for r in [0, ln 2] (Taylor series to degree 16; remainder < 6e-18)."""
-    q = 1.0 / 20922789888000.0
-    q = q * r + 1.0 / 1307674368000.0
-    q = q * r + 1.0 / 87178291200.0
-    q = q * r + 1.0 / 6227020800.0
-    q = q * r + 1.0 / 479001600.0
-    q = q * r + 1.0 / 39916800.0
-    q = q * r + 1.0 / 3628800.0
-    q = q * r + 1.0 / 362880.0
-    q = q * r + 1.0 / 40320.0
-    q = q * r + 1.0 / 5040.0
-    q = q * r + 1.0 / 720.0
-    q = q * r + 1.0 / 120.0
-    q = q * r + 1.0 / 24.0
-    q = q * r + 1.0 / 6.0
-    q = q * r + 0.5
-    return r + (r * r) * q
+    """exp(r) - 1 for r in [0, ln 2] (Taylor series to degree 16; remainder < 6e-18).
+
+    The sum is evaluated by Estrin's scheme: a dependency chain of 4 multiply-adds instead of
+    Horner's 14, which matters when the loop around it is throughput-bound.
+    """
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    q01 = _C[0] + _C[1] * r
+    q23 = _C[2] + _C[3] * r
+    q45 = _C[4] + _C[5] * r
+    q67 = _C[6] + _C[7] * r
+    q89 = _C[8] + _C[9] * r
+    q1011 = _C[10] + _C[11] * r
+    q1213 = _C[12] + _C[13] * r
+    q0_3 = q01 + q23 * r2
+    q4_7 = q45 + q67 * r2
+    q8_11 = q89 + q1011 * r2
+    q12_14 = q1213 + _C[14] * r2
+    q = (q0_3 + q4_7 * r4) + (q8_11 + q12_14 * r4) * r8
+    return r + r2 * q
 
 
 @njit(cache=True, inline="always")

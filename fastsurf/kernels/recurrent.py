@@ -9,10 +9,10 @@ Arrays: p, t of shape (n_seq, T); a0 of shape (n_seq, D) with a0[s, j] = a(-j).
 import numpy as np
 from numba import njit, prange
 
-from .activations import apply_transfer
+from .activations import LOGSIG, PURELIN, TANSIG, _fma, apply_transfer, logsig, tanh
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _simulate_one(theta, p, a0, input_delays, n_fb, has_bias, code, out):
     """Outputs of one sequence into ``out`` (T,)."""
     T = p.shape[0]
@@ -31,7 +31,7 @@ def _simulate_one(theta, p, a0, input_delays, n_fb, has_bias, code, out):
         out[k] = apply_transfer(code, n)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def simulate(theta, p, a0, input_delays, n_fb, has_bias, code):
     """Outputs a(k) for every sequence, shape (n_seq, T)."""
     out = np.empty(p.shape)
@@ -40,7 +40,7 @@ def simulate(theta, p, a0, input_delays, n_fb, has_bias, code):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sse_one_theta(theta, p, t, a0, input_delays, n_fb, has_bias, code, work):
     total = 0.0
     for s in range(p.shape[0]):
@@ -54,14 +54,14 @@ def _sse_one_theta(theta, p, t, a0, input_delays, n_fb, has_bias, code, work):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sse(theta, p, t, a0, input_delays, n_fb, has_bias, code):
     """Sum of squared errors over all sequences at one theta (+inf where outputs overflow)."""
     work = np.empty(p.shape[1])
     return _sse_one_theta(theta, p, t, a0, input_delays, n_fb, has_bias, code, work)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
     """SSE for each row of ``thetas`` (m, P), in parallel."""
     m = thetas.shape[0]
@@ -70,3 +70,173 @@ def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
         work = np.empty(p.shape[1])
         out[i] = _sse_one_theta(thetas[i], p, t, a0, input_delays, n_fb, has_bias, code, work)
     return out
+
+
+# --- fused plane scans ----------------------------------------------------------------------------
+# A plane scan evaluates theta = o + x_j d1 + y_i d2 for every (i, j). The input part of n(k) is
+# linear in theta, so per sequence it is U0(k) + x_j U1(k) + y_i V(k) with
+# U0 = sum_d o_iw_d p(k-d) + o_b (likewise U1 from d1 and V from d2), precomputed once in O(T).
+# Lanes run along y: a block of LANES rows of one column is advanced one time step at a time, so
+# the innermost loop is contiguous over lanes and vectorizes (DESIGN §11).
+
+LANES = 128
+COLUMNS_PER_CHUNK = 16
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _identity(x):
+    return x
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _drive_common(u, y, v):
+    """Input drive when the lane direction moves no input weight or bias (V = 0)."""
+    return u
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _drive_lane(u, y, v):
+    """Input drive u + y v of one lane."""
+    return _fma(y, v, u)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _run_first_order(f, drive, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
+    """All T steps of one sequence for a block of first-order (D = 1) neurons.
+
+    Time is unrolled by four inside the lane loop so a lane's state stays in registers for four
+    steps (a quarter of the loads and stores of a step-by-step sweep).
+    """
+    T = ts.shape[0]
+    k = 0
+    while k + 4 <= T:
+        u0 = U0s[k] + xj * U1s[k]
+        u1 = U0s[k + 1] + xj * U1s[k + 1]
+        u2 = U0s[k + 2] + xj * U1s[k + 2]
+        u3 = U0s[k + 3] + xj * U1s[k + 3]
+        v0, v1, v2, v3 = Vs[k], Vs[k + 1], Vs[k + 2], Vs[k + 3]
+        t0, t1, t2, t3 = ts[k], ts[k + 1], ts[k + 2], ts[k + 3]
+        for l in range(nl):
+            y = yl[l]
+            w = lw[l]
+            a = f(_fma(w, h[l], drive(u0, y, v0)))
+            e = t0 - a
+            sq = e * e
+            a = f(_fma(w, a, drive(u1, y, v1)))
+            e = t1 - a
+            sq = _fma(e, e, sq)
+            a = f(_fma(w, a, drive(u2, y, v2)))
+            e = t2 - a
+            sq = _fma(e, e, sq)
+            a = f(_fma(w, a, drive(u3, y, v3)))
+            e = t3 - a
+            h[l] = a
+            acc[l] += _fma(e, e, sq)
+        k += 4
+    while k < T:
+        u = U0s[k] + xj * U1s[k]
+        v = Vs[k]
+        tk = ts[k]
+        for l in range(nl):
+            a = f(_fma(lw[l], h[l], drive(u, yl[l], v)))
+            h[l] = a
+            e = tk - a
+            acc[l] = _fma(e, e, acc[l])
+        k += 1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _advance_general(f, u, v, tk, yl, LW, hist, newest, n_fb, nbuf, acc, nl):
+    """One time step with D feedback delays; hist[(newest - d + 1) % D] holds a(k - d)."""
+    for l in range(nl):
+        nbuf[l] = u + yl[l] * v
+    for d in range(1, n_fb + 1):
+        h = hist[(newest - d + 1 + n_fb) % n_fb]
+        w = LW[d - 1]
+        for l in range(nl):
+            nbuf[l] += w[l] * h[l]
+    dest = hist[(newest + 1) % n_fb]
+    for l in range(nl):
+        a = f(nbuf[l])
+        dest[l] = a
+        e = tk - a
+        acc[l] += e * e
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _first_order(f, has_v, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
+    if has_v:
+        _run_first_order(f, _drive_lane, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
+    else:
+        _run_first_order(f, _drive_common, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
+    """SSE at theta = o + x_j d1 + y_i d2 into ``out[i, j]`` (len(y), len(x)).
+
+    U0, U1, V, t: (n_seq, T) input drives and targets; a0: (n_seq, D) initial outputs;
+    lw0, lw1, lw2: (D,) feedback weights of o, d1 and d2.
+    """
+    n_seq, T = t.shape
+    n_fb = lw0.shape[0]
+    ny = y.shape[0]
+    nx = x.shape[0]
+    has_v = False
+    for s in range(n_seq):
+        for k in range(T):
+            if V[s, k] != 0.0:
+                has_v = True
+    n_lane_blocks = (ny + LANES - 1) // LANES
+    n_col_chunks = (nx + COLUMNS_PER_CHUNK - 1) // COLUMNS_PER_CHUNK
+    for chunk in prange(n_lane_blocks * n_col_chunks):
+        lb = chunk % n_lane_blocks
+        j0 = (chunk // n_lane_blocks) * COLUMNS_PER_CHUNK
+        i0 = lb * LANES
+        nl = min(LANES, ny - i0)
+        yl = y[i0:i0 + nl]
+        hist = np.empty((n_fb, LANES))
+        LW = np.empty((n_fb, LANES))
+        acc = np.empty(LANES)
+        nbuf = np.empty(LANES)
+        for j in range(j0, min(j0 + COLUMNS_PER_CHUNK, nx)):
+            xj = x[j]
+            for d in range(n_fb):
+                base = lw0[d] + xj * lw1[d]
+                for l in range(nl):
+                    LW[d, l] = base + yl[l] * lw2[d]
+            acc[:nl] = 0.0
+            for s in range(n_seq):
+                for d in range(n_fb):
+                    # slot (n_fb - d) % n_fb holds a(-d) when the newest slot is 0
+                    hist[(n_fb - d) % n_fb, :nl] = a0[s, d]
+                # The transfer function and drive are chosen outside the lane loops so that
+                # each loop is specialised at compile time and vectorizes.
+                if n_fb == 1:
+                    if code == PURELIN:
+                        _first_order(_identity, has_v, U0[s], U1[s], V[s], t[s], xj, yl, LW[0],
+                                     hist[0], acc, nl)
+                    elif code == TANSIG:
+                        _first_order(tanh, has_v, U0[s], U1[s], V[s], t[s], xj, yl, LW[0],
+                                     hist[0], acc, nl)
+                    elif code == LOGSIG:
+                        _first_order(logsig, has_v, U0[s], U1[s], V[s], t[s], xj, yl, LW[0],
+                                     hist[0], acc, nl)
+                    continue
+                newest = 0
+                for k in range(T):
+                    u = U0[s, k] + xj * U1[s, k]
+                    if code == PURELIN:
+                        _advance_general(_identity, u, V[s, k], t[s, k], yl, LW, hist, newest,
+                                         n_fb, nbuf, acc, nl)
+                    elif code == TANSIG:
+                        _advance_general(tanh, u, V[s, k], t[s, k], yl, LW, hist, newest, n_fb,
+                                         nbuf, acc, nl)
+                    elif code == LOGSIG:
+                        _advance_general(logsig, u, V[s, k], t[s, k], yl, LW, hist, newest,
+                                         n_fb, nbuf, acc, nl)
+                    newest = (newest + 1) % n_fb
+            for l in range(nl):
+                v = acc[l]
+                # NaN only arises from inf - inf after an overflow: the SSE is beyond range.
+                out[i0 + l, j] = v if v == v else np.inf
