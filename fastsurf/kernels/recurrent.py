@@ -101,15 +101,16 @@ def _drive_lane(u, y, v):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _run_first_order(f, drive, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
+def _run_first_order(f, drive, unroll, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
     """All T steps of one sequence for a block of first-order (D = 1) neurons.
 
-    Time is unrolled by four inside the lane loop so a lane's state stays in registers for four
-    steps (a quarter of the loads and stores of a step-by-step sweep).
+    With ``unroll`` time is unrolled by four inside the lane loop so a lane's state stays in
+    registers for four steps (a quarter of the loads and stores of a step-by-step sweep); this
+    pays for cheap transfer functions (purelin) and costs for expensive ones (measured).
     """
     T = ts.shape[0]
     k = 0
-    while k + 4 <= T:
+    while unroll and k + 4 <= T:
         u0 = U0s[k] + xj * U1s[k]
         u1 = U0s[k + 1] + xj * U1s[k + 1]
         u2 = U0s[k + 2] + xj * U1s[k + 2]
@@ -164,11 +165,11 @@ def _advance_general(f, u, v, tk, yl, LW, hist, newest, n_fb, nbuf, acc, nl):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _first_order(f, has_v, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
+def _first_order(f, unroll, has_v, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
     if has_v:
-        _run_first_order(f, _drive_lane, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
+        _run_first_order(f, _drive_lane, unroll, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
     else:
-        _run_first_order(f, _drive_common, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
+        _run_first_order(f, _drive_common, unroll, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -214,14 +215,14 @@ def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
                 # each loop is specialised at compile time and vectorizes.
                 if n_fb == 1:
                     if code == PURELIN:
-                        _first_order(_identity, has_v, U0[s], U1[s], V[s], t[s], xj, yl, LW[0],
-                                     hist[0], acc, nl)
+                        _first_order(_identity, True, has_v, U0[s], U1[s], V[s], t[s], xj, yl,
+                                     LW[0], hist[0], acc, nl)
                     elif code == TANSIG:
-                        _first_order(tanh, has_v, U0[s], U1[s], V[s], t[s], xj, yl, LW[0],
-                                     hist[0], acc, nl)
+                        _first_order(tanh, False, has_v, U0[s], U1[s], V[s], t[s], xj, yl,
+                                     LW[0], hist[0], acc, nl)
                     elif code == LOGSIG:
-                        _first_order(logsig, has_v, U0[s], U1[s], V[s], t[s], xj, yl, LW[0],
-                                     hist[0], acc, nl)
+                        _first_order(logsig, False, has_v, U0[s], U1[s], V[s], t[s], xj, yl,
+                                     LW[0], hist[0], acc, nl)
                     continue
                 newest = 0
                 for k in range(T):

@@ -1,0 +1,111 @@
+"""The ``fastsurf`` command (also ``python -m fastsurf``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+NETS = {
+    "linear": ("purelin", 1, (0.5, 0.5)),
+    "tansig": ("tansig", 1, (0.5, 0.5)),
+    "second-order": ("tansig", 2, (0.5, 0.5, -0.3)),
+}
+
+
+def _pair(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX, got {text!r}") from None
+    return lo, hi
+
+
+def _shape(text: str) -> tuple[int, int]:
+    try:
+        parts = [int(v) for v in text.lower().replace("x", ",").split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NY,NX (or N), got {text!r}") from None
+    if len(parts) == 1:
+        parts = parts * 2
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected NY,NX (or N), got {text!r}")
+    return parts[0], parts[1]
+
+
+def _add_scan(subparsers) -> None:
+    p = subparsers.add_parser(
+        "scan", help="error surface of a recurrent neuron over (w1, w2)",
+        description="Scan the SSE of Horn et al.'s recurrent neuron over a grid of (w1, w2) "
+                    "(Fig. 3 set-up by default) and write surface.npz and surface.png.")
+    p.add_argument("--net", choices=sorted(NETS), default="linear",
+                   help="linear: a(k) = w1 p(k) + w2 a(k-1); tansig: tanh of that; "
+                        "second-order: tansig with two feedback delays (w3 fixed at -0.3)")
+    p.add_argument("--T", type=int, default=100, help="sequence length (default 100)")
+    p.add_argument("--n-seq", type=int, default=1, help="number of sequences (default 1)")
+    p.add_argument("--x-range", type=_pair, default=(-2.0, 2.0), help="w1 range MIN,MAX")
+    p.add_argument("--y-range", type=_pair, default=(-5.0, 5.0), help="w2 range MIN,MAX")
+    p.add_argument("--shape", type=_shape, default=(1024, 1024), help="NY,NX (default 1024)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the white-noise input")
+    p.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--no-plot", action="store_true", help="do not write surface.png")
+    p.set_defaults(func=run_scan)
+
+
+def run_scan(args) -> int:
+    import fastsurf as fs
+    transfer, delays, theta_true = NETS[args.net]
+    model = fs.RecurrentNeuron(transfer, feedback_delays=delays)
+    data = fs.make_sequence_data(model, theta_true, T=args.T, n_seq=args.n_seq, seed=args.seed)
+    problem = fs.Problem(model, data)
+    t0 = time.perf_counter()
+    surface = fs.scan.grid(problem, np.array(theta_true), axes=(0, 1),
+                           ranges=(args.x_range, args.y_range), shape=args.shape,
+                           progress=False if args.no_progress else None)
+    elapsed = time.perf_counter() - t0
+    args.out.mkdir(parents=True, exist_ok=True)
+    npz = surface.save(args.out / "surface.npz")
+    x, y, best = surface.argmin()
+    ny, nx = surface.shape
+    steps = ny * nx * args.T * args.n_seq
+    print(f"fastsurf scan: {args.net} neuron, T={args.T}, n_seq={args.n_seq}, "
+          f"grid {ny}x{nx} over w1 in {args.x_range}, w2 in {args.y_range}")
+    print(f"  time        {elapsed:.3f} s  ({steps / elapsed / 1e9:.2f} G grid-point-steps/s)")
+    print(f"  minimum     SSE = {best:.6g} at w1 = {x:.4f}, w2 = {y:.4f}")
+    share = 100 * surface.n_nonfinite / surface.values.size
+    print(f"  non-finite  {surface.n_nonfinite} cells ({share:.2f}%)")
+    print(f"  wrote       {npz}")
+    if not args.no_plot:
+        import matplotlib
+        matplotlib.use("Agg")
+        fig = surface.plot(log=True, title=f"log10 SSE, {args.net} neuron, T = {args.T}")
+        png = args.out / "surface.png"
+        fig.savefig(png, dpi=110)
+        print(f"  wrote       {png}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fastsurf", description="Exact, high-resolution error surfaces of small neural nets.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _add_scan(subparsers)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError) as err:
+        print(f"fastsurf {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
