@@ -46,8 +46,10 @@ def _add_scan(subparsers) -> None:
                         "second-order: tansig with two feedback delays (w3 fixed at -0.3)")
     p.add_argument("--T", type=int, default=100, help="sequence length (default 100)")
     p.add_argument("--n-seq", type=int, default=1, help="number of sequences (default 1)")
-    p.add_argument("--x-range", type=_pair, default=(-2.0, 2.0), help="w1 range MIN,MAX")
-    p.add_argument("--y-range", type=_pair, default=(-5.0, 5.0), help="w2 range MIN,MAX")
+    p.add_argument("--x-range", type=_pair, default=(-2.0, 2.0),
+                   help="w1 range, e.g. --x-range=-2,2")
+    p.add_argument("--y-range", type=_pair, default=(-5.0, 5.0),
+                   help="w2 range, e.g. --y-range=-5,5")
     p.add_argument("--shape", type=_shape, default=(1024, 1024), help="NY,NX (default 1024)")
     p.add_argument("--seed", type=int, default=0, help="seed of the white-noise input")
     p.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -157,7 +158,9 @@ class FunctionProblem:
     def _accepts_complex(self, theta: np.ndarray) -> bool:
         if self._complex_ok is None:
             try:
-                value = self.f(theta + 1e-30j * np.eye(self.n_params)[0])
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+                    value = self.f(theta + 1e-30j * np.eye(self.n_params)[0])
                 self._complex_ok = bool(np.iscomplexobj(np.asarray(value))
                                         and np.isfinite(np.imag(value)))
             except (TypeError, ValueError):

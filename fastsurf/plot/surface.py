@@ -32,8 +32,7 @@ def surface(surf, log: bool = True, ax=None, contours=None, three_d: bool = Fals
         ax.set_zlabel(label)
     else:
         fig, ax = plt.subplots(figsize=(7, 5.5)) if ax is None else (ax.figure, ax)
-        cm = plt.get_cmap(cmap).copy()
-        cm.set_bad(nonfinite_color)
+        cm = plt.get_cmap(cmap).with_extremes(bad=nonfinite_color)
         extent = (surf.x[0], surf.x[-1], surf.y[0], surf.y[-1])
         im = ax.imshow(np.ma.masked_invalid(vals), origin="lower", extent=extent, aspect="auto",
                        cmap=cm, interpolation="nearest")

@@ -1,0 +1,37 @@
+"""The fastsurf command on small grids."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from fastsurf import scan
+from fastsurf.cli import main
+
+
+def test_scan_writes_surface_and_picture(tmp_path, capsys):
+    rc = main(["scan", "--shape", "24,16", "--T", "30", "--out", str(tmp_path), "--no-progress"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "minimum" in out and "non-finite" in out and "G grid-point-steps/s" in out
+    surf = scan.Surface.load(tmp_path / "surface.npz")
+    assert surf.values.shape == (24, 16)
+    np.testing.assert_array_equal(surf.x, np.linspace(-2, 2, 16))
+    np.testing.assert_array_equal(surf.y, np.linspace(-5, 5, 24))
+    assert (tmp_path / "surface.png").stat().st_size > 1000
+
+
+def test_scan_options_and_errors(tmp_path, capsys):
+    rc = main(["scan", "--net", "second-order", "--shape", "8", "--T", "10", "--n-seq", "2",
+               "--x-range=-1,1", "--y-range=-2,2", "--out", str(tmp_path), "--no-plot"])
+    assert rc == 0
+    assert not (tmp_path / "surface.png").exists()
+    assert main(["scan", "--x-range", "1,-1", "--out", str(tmp_path)]) == 2
+    assert "min < max" in capsys.readouterr().err
+
+
+def test_python_dash_m(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "fastsurf", "scan", "--shape", "8,8", "--T", "5",
+                          "--out", str(tmp_path), "--no-plot"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "minimum" in res.stdout
