@@ -79,8 +79,8 @@ def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
 # Lanes run along y: a block of LANES rows of one column is advanced one time step at a time, so
 # the innermost loop is contiguous over lanes and vectorizes (DESIGN §11).
 
-LANES = 128
-COLUMNS_PER_CHUNK = 16
+LANES = 256
+COLUMNS_PER_CHUNK = 32
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -101,6 +101,26 @@ def _drive_lane(u, y, v):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _four_steps(f, drive, l, u0, u1, u2, u3, v0, v1, v2, v3, t0, t1, t2, t3, yl, lw, h, acc):
+    """Four time steps of lane l, its state held in registers."""
+    y = yl[l]
+    w = lw[l]
+    a = f(_fma(w, h[l], drive(u0, y, v0)))
+    e = t0 - a
+    sq = e * e
+    a = f(_fma(w, a, drive(u1, y, v1)))
+    e = t1 - a
+    sq = _fma(e, e, sq)
+    a = f(_fma(w, a, drive(u2, y, v2)))
+    e = t2 - a
+    sq = _fma(e, e, sq)
+    a = f(_fma(w, a, drive(u3, y, v3)))
+    e = t3 - a
+    h[l] = a
+    acc[l] += _fma(e, e, sq)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _run_first_order(f, drive, unroll, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
     """All T steps of one sequence for a block of first-order (D = 1) neurons.
 
@@ -110,6 +130,9 @@ def _run_first_order(f, drive, unroll, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
     """
     T = ts.shape[0]
     k = 0
+    # Two independent lane streams (l and l + half) per iteration hide the latency of the
+    # four-step multiply-add chain of each lane.
+    half = nl // 2
     while unroll and k + 4 <= T:
         u0 = U0s[k] + xj * U1s[k]
         u1 = U0s[k + 1] + xj * U1s[k + 1]
@@ -117,22 +140,14 @@ def _run_first_order(f, drive, unroll, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
         u3 = U0s[k + 3] + xj * U1s[k + 3]
         v0, v1, v2, v3 = Vs[k], Vs[k + 1], Vs[k + 2], Vs[k + 3]
         t0, t1, t2, t3 = ts[k], ts[k + 1], ts[k + 2], ts[k + 3]
-        for l in range(nl):
-            y = yl[l]
-            w = lw[l]
-            a = f(_fma(w, h[l], drive(u0, y, v0)))
-            e = t0 - a
-            sq = e * e
-            a = f(_fma(w, a, drive(u1, y, v1)))
-            e = t1 - a
-            sq = _fma(e, e, sq)
-            a = f(_fma(w, a, drive(u2, y, v2)))
-            e = t2 - a
-            sq = _fma(e, e, sq)
-            a = f(_fma(w, a, drive(u3, y, v3)))
-            e = t3 - a
-            h[l] = a
-            acc[l] += _fma(e, e, sq)
+        for l in range(half):
+            _four_steps(f, drive, l, u0, u1, u2, u3, v0, v1, v2, v3, t0, t1, t2, t3, yl, lw, h,
+                        acc)
+            _four_steps(f, drive, l + half, u0, u1, u2, u3, v0, v1, v2, v3, t0, t1, t2, t3, yl,
+                        lw, h, acc)
+        if nl % 2:
+            _four_steps(f, drive, nl - 1, u0, u1, u2, u3, v0, v1, v2, v3, t0, t1, t2, t3, yl, lw,
+                        h, acc)
         k += 4
     while k < T:
         u = U0s[k] + xj * U1s[k]
@@ -200,7 +215,11 @@ def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
         LW = np.empty((n_fb, LANES))
         acc = np.empty(LANES)
         nbuf = np.empty(LANES)
-        for j in range(j0, min(j0 + COLUMNS_PER_CHUNK, nx)):
+        # Results of the chunk, written to ``out`` row by row at the end: writing each column
+        # straight into ``out`` touches one page per lane (rows are nx * 8 bytes apart).
+        block = np.empty((LANES, COLUMNS_PER_CHUNK))
+        j1 = min(j0 + COLUMNS_PER_CHUNK, nx)
+        for j in range(j0, j1):
             xj = x[j]
             for d in range(n_fb):
                 base = lw0[d] + xj * lw1[d]
@@ -240,4 +259,6 @@ def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
             for l in range(nl):
                 v = acc[l]
                 # NaN only arises from inf - inf after an overflow: the SSE is beyond range.
-                out[i0 + l, j] = v if v == v else np.inf
+                block[l, j - j0] = v if v == v else np.inf
+        for l in range(nl):
+            out[i0 + l, j0:j1] = block[l, :j1 - j0]
