@@ -110,19 +110,12 @@ def _expm1_reduced(r):
     r2 = r * r
     r4 = r2 * r2
     r8 = r4 * r4
-    q01 = _C[0] + _C[1] * r
-    q23 = _C[2] + _C[3] * r
-    q45 = _C[4] + _C[5] * r
-    q67 = _C[6] + _C[7] * r
-    q89 = _C[8] + _C[9] * r
-    q1011 = _C[10] + _C[11] * r
-    q1213 = _C[12] + _C[13] * r
-    q0_3 = q01 + q23 * r2
-    q4_7 = q45 + q67 * r2
-    q8_11 = q89 + q1011 * r2
-    q12_14 = q1213 + _C[14] * r2
-    q = (q0_3 + q4_7 * r4) + (q8_11 + q12_14 * r4) * r8
-    return r + r2 * q
+    q0_3 = _fma(_fma(_C[3], r, _C[2]), r2, _fma(_C[1], r, _C[0]))
+    q4_7 = _fma(_fma(_C[7], r, _C[6]), r2, _fma(_C[5], r, _C[4]))
+    q8_11 = _fma(_fma(_C[11], r, _C[10]), r2, _fma(_C[9], r, _C[8]))
+    q12_14 = _fma(_C[14], r2, _fma(_C[13], r, _C[12]))
+    q = _fma(_fma(q12_14, r4, q8_11), r8, _fma(q4_7, r4, q0_3))
+    return _fma(r2, q, r)
 
 
 @njit(cache=True, inline="always")
@@ -130,9 +123,9 @@ def expm1_nonneg(y):
     """exp(y) - 1 for 0 <= y <= 700, vectorizable: 2^n (1 + q) - 1 with r = y - n ln 2 in
     [0, ln 2], so both terms are non-negative and nothing cancels."""
     nf, bits = _floor_int(y * _LOG2E)
-    r = (y - nf * _LN2_HI) - nf * _LN2_LO
+    r = _fma(-nf, _LN2_LO, _fma(-nf, _LN2_HI, y))
     s = _pow2_from_bits(bits)
-    return s * _expm1_reduced(r) + (s - 1.0)
+    return _fma(s, _expm1_reduced(r), s - 1.0)
 
 
 @njit(cache=True, inline="always")
@@ -140,12 +133,12 @@ def exp_nonpos(x):
     """exp(x) for x <= 0 (0 below -746), vectorizable, correct into the subnormal range."""
     x = -746.0 if x < -746.0 else x
     nf, bits = _floor_int(x * _LOG2E)
-    r = (x - nf * _LN2_HI) - nf * _LN2_LO
+    r = _fma(-nf, _LN2_LO, _fma(-nf, _LN2_HI, x))
     # Below 2^-1000 build the power of two 64 binades higher and scale once at the end, so
     # subnormal results are rounded only once.
     deep = nf < -1000.0
     s = _pow2_from_bits(bits + 64 if deep else bits)
-    u = s * _expm1_reduced(r) + s
+    u = _fma(s, _expm1_reduced(r), s)
     return u * 5.421010862427522e-20 if deep else u
 
 
