@@ -47,3 +47,12 @@ def sse_neuron(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1, bias=
             e = tk - ak
             total += e * e
     return total
+
+
+# --- polynomials (roots) ---------------------------------------------------------------------
+def poly_value(coeffs, x):
+    """sum_i c_i x^i by plain powers (complex x allowed)."""
+    total = 0
+    for i, c in enumerate(coeffs):
+        total += c * x ** i
+    return total

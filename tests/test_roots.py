@@ -1,0 +1,186 @@
+"""Response polynomials, roots, sensitivities and random-polynomial statistics (Horn §III–IV)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import fastsurf as fs
+from fastsurf import roots as R
+from tests import naive
+
+REFERENCE_E = {1: 1.0, 2: 1.29702357413160, 10: 2.15027225345042, 50: 3.12872045678213}
+
+
+def test_coefficients_reproduce_the_simulated_output():
+    rng = np.random.default_rng(0)
+    p = rng.standard_normal(12)
+    for w1, w2, a0 in [(0.5, 0.5, 0.0), (-1.3, 1.7, 0.4), (2.0, -0.9, -1.0)]:
+        out = naive.simulate_neuron((w1, w2), p, [a0], "purelin")
+        c = R.response_coefficients(p, w1=w1, a0=a0)
+        assert naive.poly_value(c, w2) == pytest.approx(out[-1], rel=1e-12)
+        family = R.response_coefficients(p, w1=w1, a0=a0, all_orders=True)
+        for k in range(1, 13):
+            assert naive.poly_value(family[k - 1], w2) == pytest.approx(out[k - 1], rel=1e-12)
+    np.testing.assert_array_equal(R.response_coefficients([1.0, 2.0, 3.0], a0=5.0),
+                                  [3.0, 2.0, 1.0, 5.0])
+
+
+def test_roots_of_known_polynomial_and_zero_roots():
+    # (w - 2)(w + 0.5)(w^2 + 1) w^2 = w^6 - 1.5 w^5 + 0 w^4 - 1.5 w^3 - w^2
+    c = [0.0, 0.0, -1.0, -1.5, 0.0, -1.5, 1.0]
+    r = R.polynomial_roots(c)
+    assert r.size == 6
+    expected = np.array([0, 0, -0.5, 2.0, 1j, -1j])
+    for z in expected:
+        assert np.min(np.abs(r - z)) < 1e-14
+    for z in r:
+        assert np.min(np.abs(expected - z)) < 1e-14
+    np.testing.assert_allclose(R.real_roots(c), [-0.5, 0.0, 0.0, 2.0], atol=1e-15)
+    assert np.all(R.real_roots(c) == R.real_roots(c + [0.0, 0.0]))   # trailing zeros dropped
+
+
+@pytest.mark.parametrize("degree", [10, 200, 1000])
+def test_roots_are_backward_stable_up_to_degree_1000(degree):
+    c = np.random.default_rng(degree).standard_normal(degree + 1)
+    r = R.polynomial_roots(c)
+    assert r.size == degree
+    for z in r:
+        # evaluate in the reversed polynomial outside the unit circle (no overflow)
+        if abs(z) <= 1:
+            val = naive.poly_value(c, z)
+            scale = sum(abs(ci) * abs(z) ** i for i, ci in enumerate(c))
+        else:
+            val = naive.poly_value(c[::-1], 1 / z)
+            scale = sum(abs(ci) * abs(1 / z) ** i for i, ci in enumerate(c[::-1]))
+        assert abs(val) <= 1e-12 * scale
+    real = r[r.imag == 0].real
+    assert real.size == np.count_nonzero(np.abs(np.roots(c[::-1]).imag) < 1e-9)
+
+
+def test_sensitivity_and_condition_number_against_finite_differences():
+    c = np.array([0.3, -1.2, 0.7, 0.9, -0.4])
+    root = R.real_roots(c)[-1]
+    sens = R.root_sensitivity(c, root)
+    for j in range(c.size):
+        h = 1e-7
+        cp, cm = c.copy(), c.copy()
+        cp[j] += h
+        cm[j] -= h
+        rp = R.real_roots(cp)[np.argmin(np.abs(R.real_roots(cp) - root))]
+        rm = R.real_roots(cm)[np.argmin(np.abs(R.real_roots(cm) - root))]
+        assert sens[j] == pytest.approx((rp - rm) / (2 * h), rel=1e-6)
+    kappa = R.condition_number(c, root)
+    # Gautschi: kappa = sum_j |c_j| |d root / d c_j| / |root|
+    assert kappa == pytest.approx(np.sum(np.abs(c) * np.abs(sens)) / abs(root), rel=1e-12)
+    i = np.arange(1, 6)
+    assert R.derivative_variance(1.3, 5) == pytest.approx(np.sum(i ** 2 * 1.3 ** (2 * (i - 1))))
+
+
+def test_frozen_root_of_a_constructed_sequence():
+    # g_k(w) = sum_i p(k-i) w^i. A root w0 with |w0| > 1 moves by about -p(k+1)/(w0 g'(w0)):
+    # p = (1, -1.5, 0, 0, ...) puts a root near w0 = 1.5 (of g_2 = -1.5 + w) that hardly moves.
+    p = np.zeros(40)
+    p[0], p[1] = 1.0, -1.5
+    p[2:] = 1e-3 * np.random.default_rng(1).standard_normal(38)
+    fr = R.frozen_roots(p, m=10, tol=1e-6)
+    assert fr.roots.size >= 1
+    assert np.min(np.abs(fr.roots - 1.5)) < 1e-2
+    assert np.all(fr.movement < 1e-6)
+    j = np.argmin(np.abs(fr.roots - 1.5))
+    assert abs(fr.predicted_shift[j]) < 1e-6
+
+
+def test_track_roots_matches_trajectories():
+    p = np.random.default_rng(3).standard_normal(30)
+    tr = R.track_roots(p, orders=np.arange(10, 31))
+    assert tr.tracks.shape[0] == 21
+    last = tr.tracks[-1][~np.isnan(tr.tracks[-1])]
+    np.testing.assert_allclose(np.sort_complex(last), np.sort_complex(tr.roots[-1]))
+    # consecutive orders: every existing trajectory moves to the nearest-ish root
+    steps = np.abs(np.diff(tr.tracks, axis=0))
+    assert np.nanmedian(steps) < 0.2
+
+
+def test_kac_density_values_and_symmetries():
+    k = 10
+    at_one = math.sqrt(k * (k + 2) / 12) / math.pi
+    np.testing.assert_allclose(R.kac_density([1.0, -1.0], k), [at_one, at_one], rtol=1e-14)
+    r = np.concatenate([np.linspace(0.01, 0.999, 200), np.linspace(0.9999, 1.0001, 21)])
+    f = R.kac_density(r, k)
+    np.testing.assert_allclose(R.kac_density(-r, k), f, rtol=1e-15)
+    np.testing.assert_allclose(R.kac_density(1 / r, k) / r ** 2, f, rtol=1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closed = np.sqrt(1 / (r ** 2 - 1) ** 2 - (k + 1) ** 2 * r ** (2 * k)
+                         / (r ** (2 * k + 2) - 1) ** 2) / math.pi
+    far = np.abs(1 - r) > 0.05
+    np.testing.assert_allclose(f[far], closed[far], rtol=1e-12)
+    assert np.all(np.abs(np.diff(R.kac_density(np.linspace(0.99999, 1.00001, 11), k))) < 1e-4)
+
+
+@pytest.mark.parametrize("k", sorted(REFERENCE_E))
+def test_expected_real_roots_reference_values(k):
+    assert R.expected_real_roots(k) == pytest.approx(REFERENCE_E[k], rel=1e-10)
+
+
+def test_expected_real_roots_asymptote_and_bound():
+    for k in (100, 1000, 10_000):
+        # the asymptote's remainder is O(1/k^2); the quadrature must converge to it that fast
+        asym = 2 / math.pi * math.log(k) + R.EDELMAN_KOSTLAN_C + 2 / (math.pi * k)
+        assert abs(R.expected_real_roots(k) - asym) < 1.0 / k ** 2
+    assert R.expected_real_roots(10 ** 6) == pytest.approx(
+        2 / math.pi * math.log(1e6) + R.EDELMAN_KOSTLAN_C, rel=1e-6)
+    for k in (1, 10, 1000):
+        assert R.expected_real_roots(k) < R.kac_bound(k)
+
+
+@pytest.mark.parametrize("k", [10, 50])
+def test_monte_carlo_within_four_standard_errors(k):
+    s = R.sample_real_roots(k, 20_000, seed=k, progress=False)
+    assert abs(s.mean - REFERENCE_E[k]) < 4 * s.stderr
+    for share in s.shares.values():
+        assert abs(share - 0.25) < 0.02
+    assert s.n_outside == np.count_nonzero(np.abs(s.roots) > 1)
+    assert s.roots.size == s.counts.sum()
+
+
+def test_grid_sampler_agrees_with_eigenvalues():
+    g = R.sample_real_roots(30, 500, seed=9, progress=False)
+    e = R.sample_real_roots(30, 500, seed=9, method="eig", progress=False)
+    np.testing.assert_array_equal(g.counts, e.counts)
+    np.testing.assert_allclose(np.sort(g.roots), np.sort(e.roots), rtol=1e-9)
+    again = R.sample_real_roots(30, 500, seed=9, progress=False)
+    np.testing.assert_array_equal(again.roots, g.roots)
+
+
+def test_random_polynomial_roots_cluster_on_unit_circle():
+    r = R.random_polynomial_roots(500, seed=0)
+    assert r.size == 500
+    assert np.median(np.abs(np.abs(r) - 1)) < 0.02
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="p must not be empty"):
+        R.response_coefficients([])
+    with pytest.raises(ValueError, match="p must contain only finite"):
+        R.response_coefficients([1.0, np.nan])
+    with pytest.raises(ValueError, match="coeffs must contain only finite"):
+        R.polynomial_roots([1.0, np.inf])
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        R.polynomial_roots([0.0, 0.0])
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        R.expected_real_roots(0)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        R.kac_density([0.5], 0)
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        R.sample_real_roots(10, 0)
+    with pytest.raises(ValueError, match="method"):
+        R.sample_real_roots(10, 5, method="sturm")
+    with pytest.raises(ValueError, match="orders"):
+        R.track_roots([1.0, 2.0], orders=[3])
+    with pytest.raises(ValueError, match="multiple root"):
+        R.root_sensitivity([1.0, -2.0, 1.0], 1.0)
+
+
+def test_package_exposes_roots():
+    assert fs.roots.expected_real_roots is R.expected_real_roots
