@@ -1,6 +1,6 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
-from . import scan
+from . import roots, scan
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import RecurrentNeuron
 from .problem import FunctionProblem, Problem
@@ -14,5 +14,6 @@ __all__ = [
     "RegressionData",
     "SequenceData",
     "make_sequence_data",
+    "roots",
     "scan",
 ]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _cli_roots
+
 NETS = {
     "linear": ("purelin", 1, (0.5, 0.5)),
     "tansig": ("tansig", 1, (0.5, 0.5)),
@@ -96,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fastsurf", description="Exact, high-resolution error surfaces of small neural nets.")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_scan(subparsers)
+    _cli_roots.register(subparsers)
     return parser
 
 

@@ -184,3 +184,31 @@ def test_bad_input():
 
 def test_package_exposes_roots():
     assert fs.roots.expected_real_roots is R.expected_real_roots
+
+
+def test_root_figures():
+    from fastsurf import plot
+    s = R.sample_real_roots(10, 500, seed=0, progress=False)
+    assert plot.kac_histogram(s).axes[0].get_xlabel() == "r"
+    fig = plot.expected_roots([1, 10, 100], samples={10: s})
+    assert len(fig.axes[0].lines) >= 3
+    assert plot.complex_roots(R.random_polynomial_roots(50)).axes
+    tr = R.track_roots(np.random.default_rng(0).standard_normal(20), orders=np.arange(5, 21))
+    assert plot.root_tracks(tr).axes
+
+
+def test_roots_command(tmp_path, capsys):
+    from fastsurf.cli import main
+    assert main(["roots", "--T", "60", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    p = np.random.default_rng(1).standard_normal(60)
+    outside = R.real_roots(R.response_coefficients(p))
+    outside = outside[np.abs(outside) > 1]
+    assert f"{outside.size} outside the unit circle" in out
+    for r in outside:
+        assert f"{r:+.10f}" in out
+    path = tmp_path / "p.txt"
+    np.savetxt(path, p)
+    assert main(["roots", "--input", str(path)]) == 0
+    assert f"{outside.size} outside the unit circle" in capsys.readouterr().out
+    assert main(["roots", "--input", str(tmp_path / "missing.npy")]) == 2

@@ -1,0 +1,92 @@
+"""Figures of polynomial roots (Horn et al. Figs. 5–8)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _axes(ax, size=(6, 4.5)):
+    import matplotlib.pyplot as plt
+    if ax is None:
+        fig, ax = plt.subplots(figsize=size)
+        return fig, ax
+    return ax.figure, ax
+
+
+def kac_histogram(sample, bins: int = 200, limit: float = 4.0, ax=None):
+    """Histogram of Monte-Carlo real roots against Kac's density (Fig. 5).
+
+    ``sample`` is a :class:`fastsurf.roots.RealRootSample`; the histogram is normalised to the
+    number of roots per polynomial so it estimates f(r; k) directly.
+    """
+    from ..roots import kac_density
+    fig, ax = _axes(ax)
+    edges = np.linspace(-limit, limit, bins + 1)
+    hist, _ = np.histogram(sample.roots, bins=edges)
+    width = edges[1] - edges[0]
+    ax.bar(edges[:-1], hist / (sample.counts.size * width), width=width, align="edge",
+           color="#9ecae1", label=f"Monte Carlo, {sample.counts.size} polynomials")
+    r = np.linspace(-limit, limit, 2001)
+    ax.plot(r, kac_density(r, sample.k), "k", lw=1.2, label="Kac density")
+    ax.set_xlabel("r")
+    ax.set_ylabel(f"density of real roots, degree {sample.k}")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def expected_roots(ks, samples=None, ax=None):
+    """E_k against k with Kac's bound and the Edelman–Kostlan asymptote (Fig. 6).
+
+    ``samples`` optionally maps k to a RealRootSample drawn as points with 2-sigma bars.
+    """
+    from ..roots import EDELMAN_KOSTLAN_C, expected_real_roots, kac_bound
+    fig, ax = _axes(ax)
+    ks = np.asarray(ks)
+    ax.plot(ks, [expected_real_roots(int(k)) for k in ks], "k", label="E_k (quadrature)")
+    ax.plot(ks, 2 / np.pi * np.log(ks) + EDELMAN_KOSTLAN_C + 2 / (np.pi * ks), "--",
+            label="asymptote (2/π) ln k + 0.6257 + 2/(πk)")
+    ax.plot(ks, [kac_bound(int(k)) for k in ks], ":", label="Kac bound (2/π) ln k + 14/π")
+    if samples:
+        kk = sorted(samples)
+        ax.errorbar(kk, [samples[k].mean for k in kk], yerr=[2 * samples[k].stderr for k in kk],
+                    fmt="o", ms=4, label="Monte Carlo ± 2 s.e.")
+    ax.set_xscale("log")
+    ax.set_xlabel("degree k")
+    ax.set_ylabel("expected number of real roots")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def complex_roots(roots, ax=None, title: str | None = None):
+    """Roots in the complex plane with the unit circle (Fig. 7)."""
+    fig, ax = _axes(ax, (5, 5))
+    t = np.linspace(0, 2 * np.pi, 400)
+    ax.plot(np.cos(t), np.sin(t), "k", lw=0.8, label="unit circle")
+    roots = np.asarray(roots)
+    real = roots.imag == 0
+    ax.plot(roots[~real].real, roots[~real].imag, ".", ms=3, label="complex roots")
+    ax.plot(roots[real].real, roots[real].imag, "o", ms=5, color="C3", label="real roots")
+    ax.set_aspect("equal")
+    ax.set_xlabel("Re")
+    ax.set_ylabel("Im")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def root_tracks(tracks, real_only: bool = True, ax=None):
+    """Roots of a(k) against the order k, one line per trajectory (Fig. 8).
+
+    ``tracks`` is a :class:`fastsurf.roots.RootTracks`. With ``real_only`` only real positions
+    are drawn (the real roots are the valleys); the unit interval is shaded.
+    """
+    fig, ax = _axes(ax)
+    for j in range(tracks.tracks.shape[1]):
+        z = tracks.tracks[:, j]
+        y = np.where(np.abs(z.imag) == 0, z.real, np.nan) if real_only else np.abs(z)
+        ax.plot(tracks.orders, y, ".-", ms=3, lw=0.8)
+    ax.axhspan(-1, 1, color="0.9", zorder=0)
+    ax.set_xlabel("order k (sequence length)")
+    ax.set_ylabel("real root of a(k)" if real_only else "|root| of a(k)")
+    return fig
