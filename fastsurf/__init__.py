@@ -1,6 +1,6 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
-from . import roots, scan
+from . import roots, scan, valleys
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import RecurrentNeuron
 from .problem import FunctionProblem, Problem
@@ -16,4 +16,5 @@ __all__ = [
     "make_sequence_data",
     "roots",
     "scan",
+    "valleys",
 ]

@@ -57,6 +57,8 @@ def _add_scan(subparsers) -> None:
     p.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--no-plot", action="store_true", help="do not write surface.png")
+    p.add_argument("--valleys", action="store_true",
+                   help="overlay the valleys predicted by theory (and list them)")
     p.set_defaults(func=run_scan)
 
 
@@ -83,10 +85,23 @@ def run_scan(args) -> int:
     share = 100 * surface.n_nonfinite / surface.values.size
     print(f"  non-finite  {surface.n_nonfinite} cells ({share:.2f}%)")
     print(f"  wrote       {npz}")
+    if args.valleys:
+        from .valleys import predict
+        predicted = predict(problem, ranges=(args.x_range, args.y_range), axes=(0, 1),
+                            center=theta_true)
+        print(f"  valleys     {len(predicted)} predicted by theory:")
+        for v in predicted:
+            where = f"w2 = {v.root:+.6f}" if v.root is not None else f"{len(v.x)} points"
+            print(f"              {v.kind:12s} {where}")
     if not args.no_plot:
         import matplotlib
         matplotlib.use("Agg")
-        fig = surface.plot(log=True, title=f"log10 SSE, {args.net} neuron, T = {args.T}")
+        title = f"log10 SSE, {args.net} neuron, T = {args.T}"
+        if args.valleys:
+            from .plot import surface_with_valleys
+            fig = surface_with_valleys(surface, predicted, title=title)
+        else:
+            fig = surface.plot(log=True, title=title)
         png = args.out / "surface.png"
         fig.savefig(png, dpi=110)
         print(f"  wrote       {png}")

@@ -1,0 +1,168 @@
+"""Valleys: theory against detection on scanned surfaces (Horn et al. §III, §V)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import fastsurf as fs
+from fastsurf import valleys as V
+
+
+def _linear(seed, T=100, n_seq=1):
+    model = fs.RecurrentNeuron("purelin")
+    return fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=T, n_seq=n_seq,
+                                                   seed=seed))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_linear_valleys_match_detected_within_one_cell(seed):
+    prob = _linear(seed)
+    surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(384, 384),
+                        progress=False)
+    pred = V.predict(prob, ((-2, 2), (-5, 5)))
+    cmp = V.compare(pred, V.detect(surf), surf, tol=1.0)
+    real = [p for p in pred if p.kind in ("root", "input-zero")]
+    matched = [m[0] for m in cmp.matched]
+    for p in real:
+        assert any(p is m for m in matched), f"seed {seed}: {p.kind} {p.root} not detected"
+    for _, _, dist, cov in cmp.matched:
+        assert dist <= 1.0 and cov >= 0.5
+
+
+def test_root_valleys_are_minima_of_cross_sections():
+    prob = _linear(0)
+    for v in V.predict(prob, ((-2, 2), (-5, 5))):
+        if v.kind != "root":
+            continue
+        w2 = np.linspace(v.root - 0.02, v.root + 0.02, 4001)
+        for w1 in (-1.3, 0.4, 1.7):
+            sse = prob.losses(np.column_stack([np.full_like(w2, w1), w2]))
+            i = int(np.argmin(sse))
+            strong = abs(v.root) ** 100 > 1e6
+            assert 0 < i < w2.size - 1                      # a strict interior minimum
+            # deep and exactly at the root when the outputs explode; shallower and near it
+            # when they barely grow
+            assert sse[i] < (1e-2 if strong else 0.5) * min(sse[0], sse[-1])
+            assert abs(w2[i] - v.root) <= (2e-5 if strong else 5e-3)
+
+
+def test_root_valleys_are_the_real_roots_outside_the_unit_circle():
+    prob = _linear(1)
+    roots = fs.roots.real_roots(fs.roots.response_coefficients(prob.data.p[0]))
+    expected = sorted(r for r in roots if abs(r) ** 100 >= 10 and -5 <= r <= 5)
+    got = sorted(v.root for v in V.predict(prob) if v.kind == "root")
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+
+
+def test_survival_of_per_sequence_valleys_in_the_summed_sse():
+    model = fs.RecurrentNeuron("purelin")
+    rng = np.random.default_rng(4)
+    p = np.random.default_rng(0).standard_normal(100)     # Horn's input: three valleys
+    t = np.asarray(model.simulate([0.5, 0.5], fs.SequenceData(p, np.zeros(100))))[0]
+    same = fs.Problem(model, fs.SequenceData(np.vstack([p, p]), np.vstack([t, t])))
+    roots = [v for v in V.predict(same) if v.kind == "root"]
+    assert roots and all(v.survives for v in roots)
+    q = rng.standard_normal(100)
+    tq = np.asarray(model.simulate([0.5, 0.5], fs.SequenceData(q, np.zeros(100))))[0]
+    mixed = fs.Problem(model, fs.SequenceData(np.vstack([p, q]), np.vstack([t, tq])))
+    per = [v for v in V.predict(mixed) if v.kind == "root"]
+    assert {v.sequence for v in per} <= {0, 1}
+    for v in per:
+        others = fs.roots.real_roots(fs.roots.response_coefficients(mixed.data.p[1 - v.sequence]))
+        near = np.min(np.abs(others - v.root)) <= 1e-3 * abs(v.root)
+        assert v.survives == near
+
+
+def test_output_zero_curves_are_zeros_of_the_final_output():
+    model = fs.RecurrentNeuron("tansig", feedback_delays=2)
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5, -0.3), T=40, seed=2))
+    pred = V.predict(prob, ranges=((-3, 3), (-3, 3)), center=[0.5, 0.0, 0.0], resolution=120)
+    curves = [v for v in pred if v.kind == "output-zero"]
+    assert curves
+    for v in curves:
+        th = np.column_stack([np.full(len(v), 0.5), v.x, v.y])
+        a_T = V.final_outputs(prob, th, 0)
+        assert np.max(np.abs(a_T)) < 1e-9
+        assert np.all(V._unstable(model, th))
+
+
+def test_saturation_lines_satisfy_eq_19():
+    model = fs.RecurrentNeuron("tansig")
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=60, seed=0))
+    sat = [v for v in V.predict(prob, resolution=100) if v.kind == "saturation"]
+    assert sat
+    d = prob.data
+    for v in sat[:10]:
+        k, s = v.meta["k"], v.meta["sign"]
+        out = np.array([model.simulate([x, y], d)[0] for x, y in zip(v.x, v.y)])
+        np.testing.assert_allclose(out[:, k - 2], s, atol=0.02)          # a(k-1) = +-1
+        n = v.x * d.p[0, k - 1] + v.y * s
+        np.testing.assert_allclose(np.tanh(n), d.t[0, k - 1], atol=1e-12)  # output = target
+
+
+def test_detect_is_robust_to_inf_and_refine_sharpens():
+    prob = _linear(0, T=1500)
+    surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-1.6, 1.6)), shape=(120, 60),
+                        progress=False)
+    assert surf.n_nonfinite > 0
+    det = V.detect(surf)
+    for v in det:
+        i = np.searchsorted(surf.y, v.y)
+        assert np.all(np.isfinite(surf.values[np.clip(i, 0, 119), np.searchsorted(surf.x, v.x)]))
+    prob100 = _linear(0)
+    s100 = fs.scan.grid(prob100, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(101, 60),
+                        progress=False)
+    root = [v for v in V.predict(prob100) if v.kind == "root"][-1].root
+    rows = [v for v in V.detect(s100) if v.meta["direction"] == "along-x"
+            and abs(np.median(v.y) - root) < 0.2]
+    assert rows
+    fine = V.refine(rows[0], prob100, s100)
+    assert np.median(np.abs(rows[0].y - root)) > 1e-4                 # the grid is coarse
+    np.testing.assert_allclose(fine.y, root, rtol=1e-8)               # refined to the root
+
+
+def test_cascade_characterisation():
+    model = fs.RecurrentNeuron("tansig")
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=30, seed=3))
+    surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-0.2, 0.2), (3.5, 4.5)), shape=(41, 41),
+                        progress=False)
+    # the line w1 = 0 with |w2| > 1: a(k) of both signs on either side -> every output flips
+    v = V.Valley("detected", np.zeros(41), surf.y, meta={"direction": "along-y"})
+    info = V.characterize(prob, v, surf)
+    assert info["kind"] == "cascade" and info["k0"] == 1 and info["flipped_share"] == 1.0
+    same_side = V.Valley("detected", np.full(41, 0.1), surf.y, meta={"direction": "along-y"})
+    assert V.characterize(prob, same_side, surf, offset=0.5)["kind"] == "none"
+
+
+def test_figures():
+    from fastsurf import plot
+    prob = _linear(0)
+    surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(64, 64),
+                        progress=False)
+    fig = plot.surface_with_valleys(surf, V.predict(prob), V.detect(surf))
+    assert len(fig.axes[0].lines) >= 3
+    fig4 = plot.cross_sections(prob, lengths=(10, 50, 100), n=200)
+    assert len(fig4.axes[0].lines) == 3
+    with pytest.raises(ValueError, match="lengths"):
+        plot.cross_sections(prob, lengths=(200,))
+
+
+def test_bad_input():
+    with pytest.raises(TypeError, match="RecurrentNeuron"):
+        V.predict(fs.FunctionProblem(lambda x: x @ x))
+    model = fs.RecurrentNeuron("purelin", bias=True)
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5, 0.1), T=10))
+    with pytest.raises(ValueError, match="bias=False"):
+        V.predict(prob)
+    second = fs.RecurrentNeuron("purelin", feedback_delays=2)
+    p2 = fs.Problem(second, fs.make_sequence_data(second, (0.5, 0.5, 0.1), T=10))
+    with pytest.raises(ValueError, match="center is required"):
+        V.predict(p2)
+    with pytest.raises(ValueError, match="min < max"):
+        V.predict(_linear(0, T=10), ranges=((1, -1), (0, 1)))
+    surf = fs.scan.Surface(values=np.ones((2, 2)), x=np.arange(2.0), y=np.arange(2.0),
+                           kind="grid", origin=np.zeros(2), axes=(0, 1))
+    with pytest.raises(ValueError, match="3x3"):
+        V.detect(surf)
+    assert math.isfinite(V.predict(_linear(0, T=10))[0].x[0])
