@@ -17,7 +17,11 @@ Theory (DESIGN §6), in the scan's axes (x, y) = (w1, w2) for first-order neuron
   the curve on which the final output a(T) crosses zero in the unstable region, traced column by
   column (bisection on the simulated output). For small |w1| it starts at the linear root and
   bends once the outputs saturate. For the second-order linear neuron a(T) is a polynomial in
-  (w2, w3) and this curve is exactly its zero set.
+  (w2, w3) and this curve is exactly its zero set. What we found: where the feedback is
+  unstable with real characteristic roots (outside the stability triangle, w3 > -w2^2/4) the
+  zero set is a few smooth curves; where the roots are complex (w3 < -w2^2/4 and |w3| > 1) a(T)
+  oscillates in sign on a scale finer than any practical grid, the zero set fills the region
+  and the SSE there is a fine washboard of valleys (fastsurf reports it as broad blobs).
 * ``"saturation"`` — tansig: with a(k-1) = ±1 the output crosses the target t(k) on the line
   w1 = (atanh t(k) ∓ w2) / p(k) (our reading of the garbled eq. 19); kept only where the simulated
   a(k-1) is within ``saturation_tol`` of ±1.
@@ -29,6 +33,7 @@ Theory (DESIGN §6), in the scan's axes (x, y) = (w1, w2) for first-order neuron
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,55 +117,72 @@ def _unstable(model, thetas: np.ndarray) -> np.ndarray:
     return rho > 1.0
 
 
-def _link(points: list[tuple[float, float]], dx: float, dy: float, gap: float = 3.0):
-    """Link points (sorted by x column) into curves: a point joins the curve whose last point is
-    nearest (in units of dx, dy) if within ``gap``, else starts a new curve."""
-    curves: list[list[tuple[float, float]]] = []
-    for x, y in sorted(points):
-        best, best_d = None, gap
-        for c in curves:
-            lx, ly = c[-1]
-            dist = math.hypot((x - lx) / dx, (y - ly) / dy)
-            if lx < x and dist < best_d:
-                best, best_d = c, dist
-        if best is None:
-            curves.append([(x, y)])
-        else:
-            best.append((x, y))
-    return [np.array(c) for c in curves]
+def _bisect_zero(problem, base, axis, lo, hi, flo, seq, iterations=60):
+    """Vectorized bisection of a(T) = 0 along parameter ``axis`` for every bracket at once."""
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        base[:, axis] = mid
+        fm = final_outputs(problem, base, seq)
+        left = np.sign(fm) == np.sign(flo)
+        lo = np.where(left, mid, lo)
+        flo = np.where(left, fm, flo)
+        hi = np.where(left, hi, mid)
+    return 0.5 * (lo + hi)
 
 
 def _zero_curves(problem, center, axes, xs, ys, seq, min_points):
-    """Curves where a(T) of sequence ``seq`` changes sign along y in the unstable region."""
+    """Curves where a(T) of sequence ``seq`` changes sign in the unstable region.
+
+    Sign changes between neighbouring cells of an (ys, xs) grid, along either axis, are bisected
+    to the exact zero along that axis; cells holding a crossing are linked into curves by
+    8-connectivity.
+    """
+    from scipy import ndimage
     model = problem.model
     X, Y = np.meshgrid(xs, ys)
     thetas = np.repeat(center[None, :], X.size, axis=0)
     thetas[:, axes[0]] = X.ravel()
     thetas[:, axes[1]] = Y.ravel()
     vals = final_outputs(problem, thetas, seq).reshape(Y.shape)
-    unstable = _unstable(model, thetas).reshape(Y.shape)
+    ok = _unstable(model, thetas).reshape(Y.shape) & np.isfinite(vals)
     sign = np.sign(vals)
-    change = (sign[:-1] * sign[1:] < 0) & unstable[:-1] & unstable[1:] & np.isfinite(
-        vals[:-1]) & np.isfinite(vals[1:])
-    ii, jj = np.nonzero(change)
-    if ii.size == 0:
+    cells = np.zeros(Y.shape, dtype=bool)
+    px, py, pc = [], [], []
+    for along in (0, 1):                      # 0: crossings along y, 1: along x
+        a = (slice(None, -1), slice(None)) if along == 0 else (slice(None), slice(None, -1))
+        b = (slice(1, None), slice(None)) if along == 0 else (slice(None), slice(1, None))
+        change = (sign[a] * sign[b] < 0) & ok[a] & ok[b]
+        ii, jj = np.nonzero(change)
+        if ii.size == 0:
+            continue
+        base = np.repeat(center[None, :], ii.size, axis=0)
+        if along == 0:
+            base[:, axes[0]] = xs[jj]
+            z = _bisect_zero(problem, base, axes[1], ys[ii], ys[ii + 1], vals[ii, jj], seq)
+            px.append(xs[jj])
+            py.append(z)
+        else:
+            base[:, axes[1]] = ys[ii]
+            z = _bisect_zero(problem, base, axes[0], xs[jj], xs[jj + 1], vals[ii, jj], seq)
+            px.append(z)
+            py.append(ys[ii])
+        cells[ii, jj] = True
+        pc.append(np.column_stack([ii, jj]))
+    if not px:
         return []
-    lo, hi = ys[ii].copy(), ys[ii + 1].copy()
-    flo = vals[ii, jj]
-    base = np.repeat(center[None, :], ii.size, axis=0)
-    base[:, axes[0]] = xs[jj]
-    for _ in range(60):   # vectorized bisection on every bracket at once
-        mid = 0.5 * (lo + hi)
-        base[:, axes[1]] = mid
-        fm = final_outputs(problem, base, seq)
-        left = np.sign(fm) == np.sign(flo)
-        lo = np.where(left, mid, lo)
-        flo = np.where(left, fm, flo)
-        hi = np.where(left, hi, mid)
-    pts = list(zip(xs[jj], 0.5 * (lo + hi)))
-    dx = xs[1] - xs[0]
-    dy = ys[1] - ys[0]
-    return [c for c in _link(pts, dx, dy) if len(c) >= min_points]
+    px, py, pc = np.concatenate(px), np.concatenate(py), np.concatenate(pc)
+    labels, n = ndimage.label(cells, structure=np.ones((3, 3)))
+    lab = labels[pc[:, 0], pc[:, 1]]
+    curves = []
+    for k in range(1, n + 1):
+        sel = lab == k
+        if np.count_nonzero(sel) >= min_points:
+            x, y = px[sel], py[sel]
+            # order along the curve's main direction
+            main = x if np.ptp(x) / np.ptp(xs) >= np.ptp(y) / np.ptp(ys) else y
+            order = np.argsort(main, kind="stable")
+            curves.append(np.column_stack([x[order], y[order]]))
+    return curves
 
 
 def predict(problem, ranges=None, axes=None, center=None, resolution: int = 400,
@@ -214,7 +236,7 @@ def predict(problem, ranges=None, axes=None, center=None, resolution: int = 400,
     resolution = check_int("resolution", resolution, minimum=20)
     survive_tol = check_real("survive_tol", survive_tol, minimum=0.0)
     xs = np.linspace(x0, x1, resolution)
-    ys = np.linspace(y0, y1, 4 * resolution)
+    ys = np.linspace(y0, y1, resolution)
     valleys: list[Valley] = []
     a0 = data.initial_outputs(D)
     first_order_w1w2 = D == 1 and axes == (0, 1)
@@ -434,13 +456,22 @@ class Comparison:
     unexpected: list
 
     def summary(self) -> str:
+        """Counts by kind, and the matched root valleys with their distances."""
         lines = [f"matched {len(self.matched)}, predicted-not-found {len(self.missed)}, "
                  f"found-not-predicted {len(self.unexpected)}"]
-        for p, _d, dist, cov in self.matched:
-            label = f"{p.kind}" + (f" w2={p.root:+.6f}" if p.root is not None else "")
-            lines.append(f"  {label:28s} distance {dist:.3f} cells, coverage {cov:.0%}")
+        matched = Counter(p.kind for p, *_ in self.matched)
+        missed = Counter(p.kind for p in self.missed)
+        for kind in sorted(set(matched) | set(missed)):
+            dists = [d for p, _, d, _ in self.matched if p.kind == kind]
+            extra = f", median distance {np.median(dists):.2f} cells" if dists else ""
+            lines.append(f"  {kind:12s} matched {matched[kind]}, not found {missed[kind]}{extra}")
+        for p, _, dist, cov in self.matched:
+            if p.root is not None:
+                lines.append(f"  {p.kind} w2 = {p.root:+.6f}: distance {dist:.3f} cells, "
+                             f"coverage {cov:.0%}")
         for p in self.missed:
-            lines.append(f"  missed {p.kind}" + (f" w2={p.root:+.6f}" if p.root else ""))
+            if p.root is not None:
+                lines.append(f"  not found: {p.kind} w2 = {p.root:+.6f}")
         return "\n".join(lines)
 
 

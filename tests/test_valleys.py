@@ -83,7 +83,7 @@ def test_output_zero_curves_are_zeros_of_the_final_output():
     for v in curves:
         th = np.column_stack([np.full(len(v), 0.5), v.x, v.y])
         a_T = V.final_outputs(prob, th, 0)
-        assert np.max(np.abs(a_T)) < 1e-9
+        assert np.max(np.abs(a_T)) < 1e-6      # bisected zeros of outputs that reach ~1e10
         assert np.all(V._unstable(model, th))
 
 
