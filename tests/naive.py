@@ -56,3 +56,77 @@ def poly_value(coeffs, x):
     for i, c in enumerate(coeffs):
         total += c * x ** i
     return total
+
+
+# --- recurrent neuron with complex parameters (complex-step derivatives) ----------------------
+def _ctransfer(name, x):
+    import cmath
+    if name == "purelin":
+        return x
+    if name == "tansig":
+        return cmath.tanh(x)
+    return 1.0 / (1.0 + cmath.exp(-x))
+
+
+def _cderivs(name, a):
+    """f'(n) and f''(n) from a = f(n) (complex-capable)."""
+    if name == "purelin":
+        return 1.0, 0.0
+    if name == "tansig":
+        return 1 - a * a, -2 * a * (1 - a * a)
+    return a * (1 - a), a * (1 - a) * (1 - 2 * a)
+
+
+def sse_neuron_complex(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1, bias=False):
+    """SSE with complex-capable arithmetic: Im(F(theta + ih e_j)) / h is dF/dtheta_j."""
+    n_in = len(input_delays)
+    total = 0
+    for p, t, a0 in zip(P, Tg, A0):
+        a = {-j: a0[j] if j < len(a0) else 0.0 for j in range(n_fb)}
+        for k in range(1, len(p) + 1):
+            n = theta[n_in + n_fb] if bias else 0.0
+            for i, d in enumerate(input_delays):
+                if k - d >= 1:
+                    n = n + theta[i] * p[k - d - 1]
+            for d in range(1, n_fb + 1):
+                n = n + theta[n_in + d - 1] * a[k - d]
+            a[k] = _ctransfer(transfer_name, n)
+            e = t[k - 1] - a[k]
+            total = total + e * e
+    return total
+
+
+def gradient_neuron_rtrl(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1,
+                         bias=False):
+    """SSE gradient by forward sensitivities in plain loops (complex-capable), so that the
+    complex step of this gradient gives exact Hessian columns."""
+    n_in = len(input_delays)
+    npar = len(theta)
+    grad = [0] * npar
+    for p, t, a0 in zip(P, Tg, A0):
+        a = {-j: a0[j] if j < len(a0) else 0.0 for j in range(n_fb)}
+        S = {-j: [0.0] * npar for j in range(n_fb)}
+        for k in range(1, len(p) + 1):
+            n = theta[n_in + n_fb] if bias else 0.0
+            x = [0.0] * npar
+            for i, d in enumerate(input_delays):
+                if k - d >= 1:
+                    n = n + theta[i] * p[k - d - 1]
+                    x[i] = p[k - d - 1]
+            for d in range(1, n_fb + 1):
+                n = n + theta[n_in + d - 1] * a[k - d]
+                x[n_in + d - 1] = a[k - d]
+            if bias:
+                x[n_in + n_fb] = 1.0
+            a[k] = _ctransfer(transfer_name, n)
+            f1, _ = _cderivs(transfer_name, a[k])
+            S[k] = []
+            for j in range(npar):
+                s = x[j]
+                for d in range(1, n_fb + 1):
+                    s = s + theta[n_in + d - 1] * S[k - d][j]
+                S[k].append(f1 * s)
+            e = t[k - 1] - a[k]
+            for j in range(npar):
+                grad[j] = grad[j] - 2 * e * S[k][j]
+    return grad
