@@ -1,6 +1,6 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
-from . import roots, scan, valleys
+from . import critical, curvature, plot, roots, scan, spectra, valleys
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import RecurrentNeuron
 from .problem import FunctionProblem, Problem
@@ -8,13 +8,17 @@ from .problem import FunctionProblem, Problem
 __version__ = "0.1.0"
 
 __all__ = [
+    "critical",
+    "curvature",
     "FunctionProblem",
     "Problem",
     "RecurrentNeuron",
     "RegressionData",
     "SequenceData",
     "make_sequence_data",
+    "plot",
     "roots",
     "scan",
+    "spectra",
     "valleys",
 ]

@@ -212,6 +212,21 @@ def _check_unsupported(client, store) -> None:
         raise NotImplementedError("store= (Zarr streaming) is not available in this version")
 
 
+def grid_axes(problem, center, axes) -> tuple[np.ndarray, tuple[int, int]]:
+    """Validated centre and pair of distinct parameter indices of a grid scan."""
+    P = problem.n_params
+    center = as_theta("center", center, P)
+    try:
+        ax0, ax1 = axes
+    except (TypeError, ValueError):
+        raise ValueError(f"axes must be a pair of parameter indices, got {axes!r}") from None
+    ax0 = check_int("axes[0]", ax0, minimum=0, maximum=P - 1)
+    ax1 = check_int("axes[1]", ax1, minimum=0, maximum=P - 1)
+    if ax0 == ax1:
+        raise ValueError(f"axes must be two different parameters, got ({ax0}, {ax1})")
+    return center, (ax0, ax1)
+
+
 # --- evaluation ----------------------------------------------------------------------------------
 def _evaluate_plane(problem, origin, d1, d2, x, y, progress) -> np.ndarray:
     """Loss at origin + x_j d1 + y_i d2 for every (i, j)."""
@@ -278,15 +293,7 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
     _check_problem(problem)
     _check_unsupported(client, store)
     P = problem.n_params
-    center = as_theta("center", center, P)
-    try:
-        ax0, ax1 = axes
-    except (TypeError, ValueError):
-        raise ValueError(f"axes must be a pair of parameter indices, got {axes!r}") from None
-    ax0 = check_int("axes[0]", ax0, minimum=0, maximum=P - 1)
-    ax1 = check_int("axes[1]", ax1, minimum=0, maximum=P - 1)
-    if ax0 == ax1:
-        raise ValueError(f"axes must be two different parameters, got ({ax0}, {ax1})")
+    center, (ax0, ax1) = grid_axes(problem, center, axes)
     ranges = _check_ranges(ranges)
     ny, nx = _check_shape(shape)
     check_grid_memory(ny, nx)
