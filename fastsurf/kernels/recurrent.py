@@ -11,6 +11,16 @@ from numba import njit, prange
 
 from .activations import LOGSIG, PURELIN, TANSIG, _fma, apply_transfer, logsig, tanh
 
+#: Parameter vectors (batches) or grid rows (plane scans) advanced together as SIMD lanes.
+LANES = 256
+#: Grid columns per parallel chunk of a plane scan.
+COLUMNS_PER_CHUNK = 32
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _identity(x):
+    return x
+
 
 @njit(cache=True, error_model="numpy")
 def _simulate_one(theta, p, a0, input_delays, n_fb, has_bias, code, out):
@@ -61,14 +71,76 @@ def sse(theta, p, t, a0, input_delays, n_fb, has_bias, code):
     return _sse_one_theta(theta, p, t, a0, input_delays, n_fb, has_bias, code, work)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _batch_step(f, TH, p, k, delays, n_fb, has_bias, hist, newest, nbuf, tk, acc, nl):
+    """One time step of a block of neurons whose parameters are the columns of TH (P, lanes)."""
+    n_in = delays.shape[0]
+    if has_bias:
+        brow = TH[n_in + n_fb]
+        for l in range(nl):
+            nbuf[l] = brow[l]
+    else:
+        for l in range(nl):
+            nbuf[l] = 0.0
+    for i in range(n_in):
+        j = k - delays[i]
+        if j >= 0:
+            pv = p[j]
+            row = TH[i]
+            for l in range(nl):
+                nbuf[l] += row[l] * pv
+    for d in range(1, n_fb + 1):
+        h = hist[(newest - d + 1 + n_fb) % n_fb]
+        w = TH[n_in + d - 1]
+        for l in range(nl):
+            nbuf[l] += w[l] * h[l]
+    dest = hist[(newest + 1) % n_fb]
+    for l in range(nl):
+        a = f(nbuf[l])
+        dest[l] = a
+        e = tk - a
+        acc[l] += e * e
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
-    """SSE for each row of ``thetas`` (m, P), in parallel."""
-    m = thetas.shape[0]
+    """SSE for each row of ``thetas`` (m, P), in parallel.
+
+    Blocks of LANES parameter vectors advance one time step at a time with the block innermost,
+    so the loops vectorize across parameter vectors (a single neuron's recurrence is a serial
+    chain of transfer-function latencies).
+    """
+    m, P = thetas.shape
+    n_seq, T = p.shape
     out = np.empty(m)
-    for i in prange(m):
-        work = np.empty(p.shape[1])
-        out[i] = _sse_one_theta(thetas[i], p, t, a0, input_delays, n_fb, has_bias, code, work)
+    for blk in prange((m + LANES - 1) // LANES):
+        r0 = blk * LANES
+        nl = min(LANES, m - r0)
+        TH = np.empty((P, LANES))
+        for l in range(nl):
+            for i in range(P):
+                TH[i, l] = thetas[r0 + l, i]
+        hist = np.empty((n_fb, LANES))
+        nbuf = np.empty(LANES)
+        acc = np.zeros(LANES)
+        for s in range(n_seq):
+            for d in range(n_fb):
+                hist[(n_fb - d) % n_fb, :nl] = a0[s, d]
+            newest = 0
+            for k in range(T):
+                if code == PURELIN:
+                    _batch_step(_identity, TH, p[s], k, input_delays, n_fb, has_bias, hist,
+                                newest, nbuf, t[s, k], acc, nl)
+                elif code == TANSIG:
+                    _batch_step(tanh, TH, p[s], k, input_delays, n_fb, has_bias, hist, newest,
+                                nbuf, t[s, k], acc, nl)
+                elif code == LOGSIG:
+                    _batch_step(logsig, TH, p[s], k, input_delays, n_fb, has_bias, hist,
+                                newest, nbuf, t[s, k], acc, nl)
+                newest = (newest + 1) % n_fb
+        for l in range(nl):
+            v = acc[l]
+            out[r0 + l] = v if v == v else np.inf
     return out
 
 
@@ -79,13 +151,6 @@ def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
 # Lanes run along y: a block of LANES rows of one column is advanced one time step at a time, so
 # the innermost loop is contiguous over lanes and vectorizes (DESIGN §11).
 
-LANES = 256
-COLUMNS_PER_CHUNK = 32
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _identity(x):
-    return x
 
 
 @njit(cache=True, error_model="numpy", inline="always")
