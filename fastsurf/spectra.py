@@ -23,9 +23,10 @@ class Spectrum:
         Eigenvalues with |lambda| <= zero_tol, and below -zero_tol.
     zero_tol : float
     zero_modes_explained : int or None
-        How many near-zero eigen-directions lie in the span of the model's known symmetry
-        directions (``model.rescaling_directions(theta)``, e.g. ReLU rescalings); None if the
-        model declares none.
+        Dimension of the part of the near-null eigenspace spanned by the model's known symmetry
+        directions (``model.rescaling_directions(theta)``, e.g. ReLU rescalings): the number of
+        principal angles between the two subspaces with cosine >= 0.99. None if the model
+        declares none.
     """
 
     eigenvalues: np.ndarray
@@ -40,9 +41,9 @@ class Spectrum:
 def hessian_spectrum(problem, theta, zero_tol: float | None = None) -> Spectrum:
     """Full spectrum of the exact Hessian of ``problem`` at ``theta``.
 
-    ``zero_tol`` defaults to 1e-8 times the largest |eigenvalue|. Symmetry directions: an
-    eigenvector v counts as explained when its projection onto the span of the model's
-    ``rescaling_directions`` has norm >= 0.99.
+    ``zero_tol`` defaults to 1e-8 times the largest |eigenvalue|. Near-zero eigenvalues are
+    usually degenerate, so their eigenvectors are arbitrary within the null space; the symmetry
+    directions are therefore compared with the whole near-null eigenspace (principal angles).
     """
     theta = as_theta("theta", theta, problem.n_params)
     H = np.asarray(problem.hessian(theta), dtype=float)
@@ -61,8 +62,9 @@ def hessian_spectrum(problem, theta, zero_tol: float | None = None) -> Spectrum:
         dirs = np.atleast_2d(np.asarray(model.rescaling_directions(theta), dtype=float))
         if dirs.size:
             Q, _ = np.linalg.qr(dirs.T)
-            proj = np.linalg.norm(Q.T @ V[:, small], axis=0)
-            explained = int(np.count_nonzero(proj >= 0.99))
+            # cosines of the principal angles between span(dirs) and the near-null eigenspace
+            cos = np.linalg.svd(Q.T @ V[:, small], compute_uv=False) if small.any() else []
+            explained = int(np.count_nonzero(np.asarray(cos) >= 0.99))
         else:
             explained = 0
     return Spectrum(eigenvalues=w, eigenvectors=V, condition_number=cond,

@@ -130,3 +130,42 @@ def gradient_neuron_rtrl(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_f
             for j in range(npar):
                 grad[j] = grad[j] - 2 * e * S[k][j]
     return grad
+
+
+# --- MLP (complex-capable for complex-step derivatives) ---------------------------------------
+def mlp_outputs(theta, widths, activation, beta, xs):
+    """Outputs of a fully connected net with a linear output layer, plain loops. Each xs[s] is a
+    list of inputs; theta layout: W_l row-major (n_out, n_in), then b_l, layer by layer."""
+    import cmath
+
+    def act(z):
+        if activation == "relu":
+            return z if z.real > 0 else 0.0 * z
+        if activation == "softplus":
+            return cmath.log(1 + cmath.exp(beta * z)) / beta
+        if activation == "tanh":
+            return cmath.tanh(z)
+        return 1 / (1 + cmath.exp(-z))
+
+    outs = []
+    for x in xs:
+        h = list(x)
+        pos = 0
+        for l in range(1, len(widths)):
+            n_in, n_out = widths[l - 1], widths[l]
+            W = [[theta[pos + o * n_in + i] for i in range(n_in)] for o in range(n_out)]
+            pos += n_in * n_out
+            b = [theta[pos + o] for o in range(n_out)]
+            pos += n_out
+            z = [b[o] + sum(W[o][i] * h[i] for i in range(n_in)) for o in range(n_out)]
+            h = z if l == len(widths) - 1 else [act(v) for v in z]
+        outs.append(h)
+    return outs
+
+
+def mlp_sse(theta, widths, activation, beta, xs, ys):
+    total = 0
+    for out, y in zip(mlp_outputs(theta, widths, activation, beta, xs), ys):
+        for o, yo in zip(out, y):
+            total = total + (yo - o) ** 2
+    return total

@@ -1,0 +1,178 @@
+"""Fully connected nets (Gamst & Walker's K x N ReLU nets and smooth variants)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validation import as_float_array, as_rng, as_theta, check_choice, check_real
+from ..data import RegressionData
+from ..kernels import mlp as km
+from .base import Model
+
+ACTIVATIONS = {"relu": km.RELU, "softplus": km.SOFTPLUS, "tanh": km.TANH, "logsig": km.LOGSIG}
+
+
+class MLP(Model):
+    """A fully connected net with a linear output layer.
+
+    Parameters
+    ----------
+    widths : tuple of int
+        Units per layer, inputs first: (d_in, N, ..., N, d_out). The default (1, 5, 5, 5, 5, 5, 1)
+        is Gamst & Walker's 5x5 net with 136 parameters.
+    activation : {"relu", "softplus", "tanh", "logsig"}
+        Hidden-layer activation. softplus_beta(z) = relu(z) + log1p(exp(-beta |z|)) / beta is
+        evaluated in that stable form (beta up to 1e4 and beyond); beta = 5000 makes it ReLU to
+        1.4e-4 while keeping a Hessian.
+    beta : float
+        Sharpness of softplus (> 0; ignored by the other activations).
+
+    Notes
+    -----
+    Parameters, layer by layer: W_l row-major with shape (n_out, n_in), then b_l. Data is
+    :class:`~fastsurf.RegressionData`; the default loss is the MSE. ReLU nets have gradients
+    but no Hessian (it is zero or undefined at every kink): ask for ``activation="softplus"``.
+    """
+
+    data_type = RegressionData
+
+    def __init__(self, widths=(1, 5, 5, 5, 5, 5, 1), activation: str = "relu",
+                 beta: float = 5000.0):
+        if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
+            raise TypeError("widths must be a tuple of positive integers")
+        widths = tuple(widths)
+        if len(widths) < 2:
+            raise ValueError(f"widths must have at least an input and an output layer, "
+                             f"got {widths}")
+        for w in widths:
+            if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
+                raise ValueError(f"widths must be positive integers, got {widths}")
+        self.widths = tuple(int(w) for w in widths)
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.beta = check_real("beta", beta, minimum=0.0, strict_min=True)
+        self._code = ACTIVATIONS[self.activation]
+        w_off, b_off, u_off, names = [0], [0], [0], []
+        pos, units = 0, self.widths[0]
+        for l in range(1, len(self.widths)):
+            n_in, n_out = self.widths[l - 1], self.widths[l]
+            w_off.append(pos)
+            names += [f"W{l}[{o},{i}]" for o in range(n_out) for i in range(n_in)]
+            pos += n_out * n_in
+            b_off.append(pos)
+            names += [f"b{l}[{o}]" for o in range(n_out)]
+            pos += n_out
+            u_off.append(units)
+            units += n_out
+        self._w_off = np.array(w_off, dtype=np.int64)
+        self._b_off = np.array(b_off, dtype=np.int64)
+        self._u_off = np.array(u_off, dtype=np.int64)
+        self._widths = np.array(self.widths, dtype=np.int64)
+        self.n_params = pos
+        self.param_names = tuple(names)
+
+    def __repr__(self) -> str:
+        return f"MLP(widths={self.widths}, activation={self.activation!r}, beta={self.beta})"
+
+    def describe(self) -> dict:
+        return {"model": "MLP", "widths": list(self.widths), "activation": self.activation,
+                "beta": self.beta}
+
+    def default_loss(self) -> str:
+        return "mse"
+
+    def layer_slices(self, l: int) -> tuple[slice, slice]:
+        """(weights, biases) slices of layer l (1-based) in theta."""
+        n_in, n_out = self.widths[l - 1], self.widths[l]
+        w0, b0 = int(self._w_off[l]), int(self._b_off[l])
+        return slice(w0, w0 + n_out * n_in), slice(b0, b0 + n_out)
+
+    def init(self, rng=None) -> np.ndarray:
+        """He-normal weights (std sqrt(2 / n_in)) and zero biases."""
+        rng = as_rng(rng)
+        theta = np.zeros(self.n_params)
+        for l in range(1, len(self.widths)):
+            ws, _ = self.layer_slices(l)
+            theta[ws] = rng.standard_normal(ws.stop - ws.start) * np.sqrt(2 / self.widths[l - 1])
+        return theta
+
+    def check_data(self, data) -> None:
+        super().check_data(data)
+        if data.x.shape[1] != self.widths[0] or data.y.shape[1] != self.widths[-1]:
+            raise ValueError(f"data must have {self.widths[0]} input and {self.widths[-1]} "
+                             f"output column(s), got x {data.x.shape} and y {data.y.shape}")
+
+    def _args(self, data):
+        return (np.ascontiguousarray(data.x.T), np.ascontiguousarray(data.y.T), self._widths,
+                self._w_off, self._b_off, self._u_off, self._code, self.beta)
+
+    def simulate(self, theta, data) -> np.ndarray:
+        """Outputs for ``data`` (RegressionData or an array of inputs), shape (n, d_out)."""
+        theta = as_theta("theta", theta, self.n_params)
+        x = data.x if isinstance(data, RegressionData) else as_float_array("x", data, (1, 2))
+        x = x.reshape(-1, 1) if x.ndim == 1 else x
+        if x.shape[1] != self.widths[0]:
+            raise ValueError(f"x must have {self.widths[0]} column(s), got {x.shape}")
+        X = np.ascontiguousarray(x.T)
+        rows = int(self._u_off[-1]) + self.widths[-1]
+        Z = np.empty((rows, X.shape[1]))
+        H = np.empty_like(Z)
+        km.forward(theta, X, self._widths, self._w_off, self._b_off, self._u_off, self._code,
+                   self.beta, Z, H)
+        return H[int(self._u_off[-1]):].T.copy()
+
+    def sse(self, theta, data) -> float:
+        return float(km.sse(theta, *self._args(data)))
+
+    def sse_batch(self, thetas, data) -> np.ndarray:
+        return km.sse_batch(thetas, *self._args(data))
+
+    def residuals(self, theta, data) -> np.ndarray:
+        return (data.y - self.simulate(theta, data)).ravel()
+
+    def sse_gradient(self, theta, data) -> np.ndarray:
+        return km.sse_gradient(theta, *self._args(data))
+
+    def sse_gradient_batch(self, thetas, data) -> np.ndarray:
+        """Gradients at each row of ``thetas`` (parallel)."""
+        return km.sse_gradient_batch(thetas, *self._args(data))
+
+    def residual_jacobian(self, theta, data) -> np.ndarray:
+        X, _, widths, w_off, b_off, u_off, code, beta = self._args(data)
+        rows = int(u_off[-1]) + self.widths[-1]
+        Z = np.empty((rows, X.shape[1]))
+        H = np.empty_like(Z)
+        J = np.empty((data.n_residuals, self.n_params))
+        km.output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H, J)
+        return -J
+
+    def sse_hessian(self, theta, data) -> np.ndarray:
+        if self.activation == "relu":
+            raise ValueError("a ReLU net has no Hessian (zero or undefined at every kink); use "
+                             "MLP(..., activation='softplus', beta=5000.0), which equals ReLU "
+                             "to 1.4e-4 and is twice differentiable")
+        return km.sse_hessian(theta, *self._args(data))
+
+    def rescaling_directions(self, theta) -> np.ndarray:
+        """Tangents of the ReLU rescaling symmetry, one per hidden unit (k, P).
+
+        Scaling hidden unit u's incoming weights and bias by c and its outgoing weights by 1/c
+        leaves a ReLU net unchanged; d/dc at c = 1 gives the direction. They are exact zero
+        modes of the loss for ReLU and approximate ones for softplus with large beta.
+        """
+        theta = as_theta("theta", theta, self.n_params)
+        dirs = []
+        for l in range(1, len(self.widths) - 1):
+            n_in, n_out = self.widths[l - 1], self.widths[l]
+            ws, bs = self.layer_slices(l)
+            wn, _ = self.layer_slices(l + 1)
+            for u in range(n_out):
+                d = np.zeros(self.n_params)
+                row = slice(ws.start + u * n_in, ws.start + (u + 1) * n_in)
+                d[row] = theta[row]
+                d[bs.start + u] = theta[bs.start + u]
+                col = np.arange(wn.start + u, wn.stop, n_out)
+                d[col] = -theta[col]
+                dirs.append(d)
+        return np.array(dirs).reshape(-1, self.n_params)
