@@ -11,89 +11,82 @@ Derivatives: backprop for the gradient and the Jacobian; the exact Hessian of th
 Pearlmutter's R-operator (forward-over-backward) on phi(theta) = sum_s e_s yhat_s.
 """
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
-from .activations import logsig, tanh
+from .activations import exp_nonpos, log1p_unit, logsig, tanh
 
 RELU, SOFTPLUS, TANH, LOGSIG = 0, 1, 2, 3
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _act(code, beta, z):
+def _activate_row(code, beta, h, d1, d2, n):
+    """In place h = f(z) for a row of pre-activations, with d1 = f'(z) and d2 = f''(z).
+
+    The activation is chosen outside the sample loops so that each loop vectorizes."""
     if code == RELU:
-        return z if z > 0.0 else 0.0
-    if code == SOFTPLUS:
-        # stable: relu(z) + log1p(exp(-beta |z|)) / beta
-        return (z if z > 0.0 else 0.0) + math.log1p(math.exp(-beta * abs(z))) / beta
-    if code == TANH:
-        return tanh(z)
-    return logsig(z)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _act_d1(code, beta, z, h):
-    """f'(z) given z and h = f(z)."""
-    if code == RELU:
-        return 1.0 if z > 0.0 else 0.0
-    if code == SOFTPLUS:
-        return logsig(beta * z)
-    if code == TANH:
-        return 1.0 - h * h
-    return h * (1.0 - h)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _act_d2(code, beta, z, h):
-    """f''(z) (0 for relu away from the kink)."""
-    if code == RELU:
-        return 0.0
-    if code == SOFTPLUS:
-        s = logsig(beta * z)
-        return beta * s * (1.0 - s)
-    if code == TANH:
-        return -2.0 * h * (1.0 - h * h)
-    return h * (1.0 - h) * (1.0 - 2.0 * h)
+        for s in range(n):
+            z = h[s]
+            pos = z > 0.0
+            h[s] = z if pos else 0.0
+            d1[s] = 1.0 if pos else 0.0
+            d2[s] = 0.0
+    elif code == SOFTPLUS:
+        # relu(z) + log1p(exp(-beta |z|)) / beta; f' = logsig(beta z); f'' = beta f' (1 - f')
+        for s in range(n):
+            z = h[s]
+            u = exp_nonpos(-beta * abs(z))
+            h[s] = (z if z > 0.0 else 0.0) + log1p_unit(u) / beta
+            sig = (1.0 if z >= 0.0 else u) / (1.0 + u)
+            d1[s] = sig
+            d2[s] = beta * sig * (1.0 - sig)
+    elif code == TANH:
+        for s in range(n):
+            t = tanh(h[s])
+            h[s] = t
+            d1[s] = 1.0 - t * t
+            d2[s] = -2.0 * t * (1.0 - t * t)
+    else:
+        for s in range(n):
+            g = logsig(h[s])
+            h[s] = g
+            d1[s] = g * (1.0 - g)
+            d2[s] = g * (1.0 - g) * (1.0 - 2.0 * g)
 
 
 @njit(cache=True, error_model="numpy")
-def forward(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H):
-    """Pre-activations Z and activations H of every unit (rows) for every sample (columns).
-    Rows of layer 0 hold the inputs; the output layer is linear."""
+def forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2):
+    """Activations H of every unit (rows) for every sample (columns), and the activation's
+    first and second derivatives D1, D2 at the hidden units. Rows of layer 0 hold the inputs;
+    the output layer is linear."""
     L = widths.shape[0] - 1
     n = X.shape[1]
     for i in range(widths[0]):
         for s in range(n):
             H[i, s] = X[i, s]
-            Z[i, s] = X[i, s]
     for l in range(1, L + 1):
         n_in, n_out = widths[l - 1], widths[l]
         for o in range(n_out):
             r = u_off[l] + o
             bo = theta[b_off[l] + o]
             for s in range(n):
-                Z[r, s] = bo
+                H[r, s] = bo
             for i in range(n_in):
                 w = theta[w_off[l] + o * n_in + i]
                 src = u_off[l - 1] + i
                 for s in range(n):
-                    Z[r, s] += w * H[src, s]
+                    H[r, s] += w * H[src, s]
             if l < L:
-                for s in range(n):
-                    H[r, s] = _act(code, beta, Z[r, s])
-            else:
-                for s in range(n):
-                    H[r, s] = Z[r, s]
+                _activate_row(code, beta, H[r], D1[r], D2[r], n)
 
 
 @njit(cache=True, error_model="numpy")
-def _backward(theta, widths, w_off, b_off, u_off, code, beta, Z, H, G, out):
-    """Given G rows of the output layer (dphi/dZ_L), backpropagate into G and accumulate
-    dphi/dtheta into ``out`` (a P vector)."""
+def _backward(theta, widths, w_off, b_off, u_off, H, D1, G, WG, out):
+    """Backpropagate G (rows of the output layer hold dphi/dyhat) through the net: fills G
+    (dphi/dz) and WG (W^T G before the activation derivative) for the hidden layers and adds
+    dphi/dtheta to ``out``."""
     L = widths.shape[0] - 1
-    n = Z.shape[1]
+    n = H.shape[1]
     for l in range(L, 0, -1):
         n_in, n_out = widths[l - 1], widths[l]
         for o in range(n_out):
@@ -112,27 +105,29 @@ def _backward(theta, widths, w_off, b_off, u_off, code, beta, Z, H, G, out):
             for i in range(n_in):
                 src = u_off[l - 1] + i
                 for s in range(n):
-                    G[src, s] = 0.0
+                    WG[src, s] = 0.0
                 for o in range(n_out):
                     w = theta[w_off[l] + o * n_in + i]
                     r = u_off[l] + o
                     for s in range(n):
-                        G[src, s] += w * G[r, s]
+                        WG[src, s] += w * G[r, s]
                 for s in range(n):
-                    G[src, s] *= _act_d1(code, beta, Z[src, s], H[src, s])
+                    G[src, s] = D1[src, s] * WG[src, s]
 
 
 @njit(cache=True, error_model="numpy")
 def sse(theta, X, Y, widths, w_off, b_off, u_off, code, beta):
-    """Sum of squared errors over all samples and outputs."""
+    """Sum of squared errors over all samples and outputs (+inf if non-finite)."""
     rows = u_off[-1] + widths[-1]
-    Z = np.empty((rows, X.shape[1]))
-    H = np.empty((rows, X.shape[1]))
-    forward(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H)
+    n = X.shape[1]
+    H = np.empty((rows, n))
+    D1 = np.empty((rows, n))
+    D2 = np.empty((rows, n))
+    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
     out0 = u_off[widths.shape[0] - 1]
     total = 0.0
     for o in range(widths[-1]):
-        for s in range(X.shape[1]):
+        for s in range(n):
             e = Y[o, s] - H[out0 + o, s]
             total += e * e
     return total if total == total else np.inf
@@ -153,16 +148,17 @@ def sse_gradient(theta, X, Y, widths, w_off, b_off, u_off, code, beta):
     """Gradient of the SSE by backpropagation."""
     rows = u_off[-1] + widths[-1]
     n = X.shape[1]
-    Z = np.empty((rows, n))
     H = np.empty((rows, n))
-    G = np.zeros((rows, n))
-    forward(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H)
+    D1 = np.empty((rows, n))
+    D2 = np.empty((rows, n))
+    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
+    G = np.empty((rows, n))
     out0 = u_off[widths.shape[0] - 1]
     for o in range(widths[-1]):
         for s in range(n):
             G[out0 + o, s] = -2.0 * (Y[o, s] - H[out0 + o, s])
     grad = np.zeros(theta.shape[0])
-    _backward(theta, widths, w_off, b_off, u_off, code, beta, Z, H, G, grad)
+    _backward(theta, widths, w_off, b_off, u_off, H, D1, G, np.empty((rows, n)), grad)
     return grad
 
 
@@ -176,16 +172,18 @@ def sse_gradient_batch(thetas, X, Y, widths, w_off, b_off, u_off, code, beta):
 
 
 @njit(cache=True, error_model="numpy")
-def output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H, J):
+def output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, J):
     """J[s * d_out + o, :] = d yhat_{s,o} / d theta (per-sample backprop, one output at a
     time)."""
     L = widths.shape[0] - 1
     n = X.shape[1]
     d_out = widths[L]
     rows = u_off[-1] + d_out
-    forward(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H)
+    H = np.empty((rows, n))
+    D1 = np.empty((rows, n))
+    D2 = np.empty((rows, n))
+    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
     G = np.zeros((rows, n))
-    J[:, :] = 0.0
     for target in range(d_out):
         G[:, :] = 0.0
         for s in range(n):
@@ -212,30 +210,24 @@ def output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H, J):
                         for s in range(n):
                             G[src, s] += w * G[r, s]
                     for s in range(n):
-                        G[src, s] *= _act_d1(code, beta, Z[src, s], H[src, s])
+                        G[src, s] *= D1[src, s]
 
 
 @njit(cache=True, error_model="numpy")
-def _curvature_column(j, theta, widths, w_off, b_off, u_off, code, beta, Z, H, G,
-                      RZ, RH, RG, col):
+def _curvature_column(j, theta, widths, w_off, b_off, u_off, H, D1, D2, G, WG, RZ, RH, RG,
+                      acc, col):
     """col = Hess(phi) e_j for phi = sum_s e[o, s] yhat[o, s] with e fixed (Pearlmutter's
-    R-operator). Z, H: the forward pass; G: dphi/dZ from backpropagating phi."""
+    R-operator). H, D1, D2: the forward pass; G, WG: backprop of phi."""
     L = widths.shape[0] - 1
-    n = Z.shape[1]
-    rows = Z.shape[0]
-    for r in range(rows):
-        for s in range(n):
-            RZ[r, s] = 0.0
-            RH[r, s] = 0.0
-            RG[r, s] = 0.0
-    # R-forward: R{Z_l} = R{W_l} H_{l-1} + W_l R{H_{l-1}} + R{b_l}
+    n = H.shape[1]
+    # R-forward: R{z_l} = R{W_l} h_{l-1} + W_l R{h_{l-1}} + R{b_l};  R{h_l} = f'(z_l) R{z_l}
     for l in range(1, L + 1):
         n_in, n_out = widths[l - 1], widths[l]
         for o in range(n_out):
             r = u_off[l] + o
-            if j == b_off[l] + o:
-                for s in range(n):
-                    RZ[r, s] += 1.0
+            bias_hit = 1.0 if j == b_off[l] + o else 0.0
+            for s in range(n):
+                RZ[r, s] = bias_hit
             for i in range(n_in):
                 src = u_off[l - 1] + i
                 idx = w_off[l] + o * n_in + i
@@ -248,42 +240,46 @@ def _curvature_column(j, theta, widths, w_off, b_off, u_off, code, beta, Z, H, G
                         RZ[r, s] += w * RH[src, s]
             if l < L:
                 for s in range(n):
-                    RH[r, s] = _act_d1(code, beta, Z[r, s], H[r, s]) * RZ[r, s]
-            else:
-                for s in range(n):
-                    RH[r, s] = RZ[r, s]
-    # R-backward: R{G_L} = 0 (phi is linear in yhat); for l = L..1 accumulate Hv and
-    # R{G_{l-1}} = f''(Z) RZ * (W^T G) + f'(Z) (R{W}^T G + W^T R{G})
+                    RH[r, s] = D1[r, s] * RZ[r, s]
+    # R-backward: R{g_L} = 0 (phi is linear in yhat);
+    # R{g_{l-1}} = f'' R{z} (W^T g) + f' (R{W}^T g + W^T R{g})
+    for o in range(widths[L]):
+        for s in range(n):
+            RG[u_off[L] + o, s] = 0.0
     for l in range(L, 0, -1):
         n_in, n_out = widths[l - 1], widths[l]
         for o in range(n_out):
             r = u_off[l] + o
-            acc = 0.0
+            t = 0.0
             for s in range(n):
-                acc += RG[r, s]
-            col[b_off[l] + o] = acc
+                t += RG[r, s]
+            col[b_off[l] + o] = t
             for i in range(n_in):
                 src = u_off[l - 1] + i
-                acc = 0.0
-                for s in range(n):
-                    acc += RG[r, s] * H[src, s] + G[r, s] * RH[src, s]
-                col[w_off[l] + o * n_in + i] = acc
+                t = 0.0
+                if l > 1:
+                    for s in range(n):
+                        t += RG[r, s] * H[src, s] + G[r, s] * RH[src, s]
+                else:
+                    for s in range(n):
+                        t += RG[r, s] * H[src, s]
+                col[w_off[l] + o * n_in + i] = t
         if l > 1:
             for i in range(n_in):
                 src = u_off[l - 1] + i
                 for s in range(n):
-                    wg = 0.0
-                    rwg = 0.0
-                    for o in range(n_out):
-                        idx = w_off[l] + o * n_in + i
-                        r = u_off[l] + o
-                        wg += theta[idx] * G[r, s]
-                        rwg += theta[idx] * RG[r, s]
-                        if j == idx:
-                            rwg += G[r, s]
-                    d1 = _act_d1(code, beta, Z[src, s], H[src, s])
-                    d2 = _act_d2(code, beta, Z[src, s], H[src, s])
-                    RG[src, s] = d2 * RZ[src, s] * wg + d1 * rwg
+                    acc[s] = 0.0
+                for o in range(n_out):
+                    idx = w_off[l] + o * n_in + i
+                    w = theta[idx]
+                    r = u_off[l] + o
+                    for s in range(n):
+                        acc[s] += w * RG[r, s]
+                    if j == idx:
+                        for s in range(n):
+                            acc[s] += G[r, s]
+                for s in range(n):
+                    RG[src, s] = D2[src, s] * RZ[src, s] * WG[src, s] + D1[src, s] * acc[s]
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
@@ -294,25 +290,29 @@ def sse_hessian(theta, X, Y, widths, w_off, b_off, u_off, code, beta):
     P = theta.shape[0]
     d_out = widths[L]
     rows = u_off[-1] + d_out
-    Z = np.empty((rows, n))
-    H = np.empty((rows, n))
     J = np.empty((n * d_out, P))
-    output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H, J)
-    # G: backprop of phi = sum e * yhat with e held fixed
-    G = np.zeros((rows, n))
+    output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, J)
+    H = np.empty((rows, n))
+    D1 = np.empty((rows, n))
+    D2 = np.empty((rows, n))
+    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
+    G = np.empty((rows, n))
     for o in range(d_out):
         for s in range(n):
             G[u_off[L] + o, s] = Y[o, s] - H[u_off[L] + o, s]
-    tmp = np.zeros(P)
-    _backward(theta, widths, w_off, b_off, u_off, code, beta, Z, H, G, tmp)
+    WG = np.zeros((rows, n))
+    _backward(theta, widths, w_off, b_off, u_off, H, D1, G, WG, np.zeros(P))
     out = 2.0 * (J.T @ J)
-    for j in prange(P):
+    n_chunks = min(P, 8)
+    for c in prange(n_chunks):
         RZ = np.empty((rows, n))
         RH = np.empty((rows, n))
         RG = np.empty((rows, n))
+        acc = np.empty(n)
         col = np.empty(P)
-        _curvature_column(j, theta, widths, w_off, b_off, u_off, code, beta, Z, H, G, RZ,
-                          RH, RG, col)
-        for i in range(P):
-            out[i, j] -= 2.0 * col[i]
+        for j in range(c, P, n_chunks):
+            _curvature_column(j, theta, widths, w_off, b_off, u_off, H, D1, D2, G, WG, RZ,
+                              RH, RG, acc, col)
+            for i in range(P):
+                out[i, j] -= 2.0 * col[i]
     return out

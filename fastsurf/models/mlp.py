@@ -116,10 +116,9 @@ class MLP(Model):
             raise ValueError(f"x must have {self.widths[0]} column(s), got {x.shape}")
         X = np.ascontiguousarray(x.T)
         rows = int(self._u_off[-1]) + self.widths[-1]
-        Z = np.empty((rows, X.shape[1]))
-        H = np.empty_like(Z)
+        H, D1, D2 = (np.empty((rows, X.shape[1])) for _ in range(3))
         km.forward(theta, X, self._widths, self._w_off, self._b_off, self._u_off, self._code,
-                   self.beta, Z, H)
+                   self.beta, H, D1, D2)
         return H[int(self._u_off[-1]):].T.copy()
 
     def sse(self, theta, data) -> float:
@@ -140,11 +139,8 @@ class MLP(Model):
 
     def residual_jacobian(self, theta, data) -> np.ndarray:
         X, _, widths, w_off, b_off, u_off, code, beta = self._args(data)
-        rows = int(u_off[-1]) + self.widths[-1]
-        Z = np.empty((rows, X.shape[1]))
-        H = np.empty_like(Z)
         J = np.empty((data.n_residuals, self.n_params))
-        km.output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, Z, H, J)
+        km.output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, J)
         return -J
 
     def sse_hessian(self, theta, data) -> np.ndarray:
