@@ -62,3 +62,22 @@ def test_nan_propagates():
     out = np.empty(1)
     tanh_array(np.array([np.nan]), out)
     assert np.isnan(out[0])
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps,
+                    reason="needs an extended-precision long double for the reference")
+def test_log1p_unit_within_two_ulp():
+    from numba import njit
+
+    from fastsurf.kernels.activations import log1p_unit
+
+    @njit
+    def apply(u, out):
+        for i in range(u.shape[0]):
+            out[i] = log1p_unit(u[i])
+
+    rng = np.random.default_rng(5)
+    u = np.concatenate([10.0 ** rng.uniform(-320, 0, 200_000), np.linspace(0, 1, 20_001)])
+    out = np.empty_like(u)
+    apply(u, out)
+    assert _ulp_error(out, np.log1p(u.astype(np.longdouble))).max() <= 2.0
