@@ -2,7 +2,7 @@
 
 from . import critical, curvature, plot, roots, scan, spectra, valleys
 from .data import RegressionData, SequenceData, make_sequence_data
-from .models import MLP, RecurrentNeuron
+from .models import MLP, LayeredRecurrent, RecurrentNeuron
 from .problem import FunctionProblem, Problem
 
 __version__ = "0.1.0"
@@ -11,6 +11,7 @@ __all__ = [
     "critical",
     "curvature",
     "FunctionProblem",
+    "LayeredRecurrent",
     "MLP",
     "Problem",
     "RecurrentNeuron",

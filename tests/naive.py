@@ -169,3 +169,23 @@ def mlp_sse(theta, widths, activation, beta, xs, ys):
         for o, yo in zip(out, y):
             total = total + (yo - o) ** 2
     return total
+
+
+# --- layered recurrent net (complex-capable) ---------------------------------------------------
+def layered_sse(theta, S, P, Tg):
+    """SSE of the layered recurrent net over sequences P with targets Tg, plain loops."""
+    import cmath
+    IW = theta[:S]
+    LW = [[theta[S + i * S + j] for j in range(S)] for i in range(S)]
+    b1 = theta[S + S * S:2 * S + S * S]
+    LO = theta[2 * S + S * S:3 * S + S * S]
+    b2 = theta[3 * S + S * S]
+    total = 0
+    for p, t in zip(P, Tg):
+        a = [0.0] * S
+        for k in range(len(p)):
+            a = [cmath.tanh(IW[i] * p[k] + sum(LW[i][j] * a[j] for j in range(S)) + b1[i])
+                 for i in range(S)]
+            y = b2 + sum(LO[i] * a[i] for i in range(S))
+            total = total + (t[k] - y) ** 2
+    return total
