@@ -1,6 +1,6 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
-from . import critical, curvature, plot, roots, scan, spectra, valleys
+from . import critical, curvature, paths, plot, roots, scan, spectra, valleys
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import MLP, LayeredRecurrent, RecurrentNeuron
 from .problem import FunctionProblem, Problem
@@ -18,6 +18,7 @@ __all__ = [
     "RegressionData",
     "SequenceData",
     "make_sequence_data",
+    "paths",
     "plot",
     "roots",
     "scan",

@@ -1,10 +1,12 @@
 """Matplotlib figures. Each function returns the Figure it drew on."""
 
 from .derivatives import eigenvalue_maps, gradient_field, spectrum
+from .paths import angles, band, interpolation, path_losses, trajectory_projection
 from .roots import complex_roots, expected_roots, kac_histogram, root_tracks
 from .surface import profile, surface
 from .valleys import cross_sections, overlay, surface_with_valleys
 
-__all__ = ["complex_roots", "cross_sections", "eigenvalue_maps", "expected_roots",
+__all__ = ["angles", "band", "interpolation", "path_losses", "trajectory_projection",
+           "complex_roots", "cross_sections", "eigenvalue_maps", "expected_roots",
            "gradient_field", "kac_histogram", "overlay", "profile", "root_tracks", "spectrum",
            "surface", "surface_with_valleys"]
