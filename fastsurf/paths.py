@@ -149,12 +149,15 @@ class ClimbingRule:
 
 
 class FIRE:
-    """Fast inertial relaxation engine (Bitzek et al. 2006) with a maximum step length."""
+    """Fast inertial relaxation engine (Bitzek et al. 2006) with the corrections of FIRE 2.0
+    (Guénolé et al. 2020): a floor ``dt_min`` on the time step and half a step back after an
+    uphill move (without them the step can shrink geometrically until the band freezes), and
+    a maximum step length."""
 
-    def __init__(self, dt: float = 0.05, dt_max: float = 0.5, max_step: float = 0.2,
-                 n_min: int = 5, f_inc: float = 1.1, f_dec: float = 0.5, alpha0: float = 0.1,
-                 f_alpha: float = 0.99):
-        self.dt, self.dt_max, self.max_step = dt, dt_max, max_step
+    def __init__(self, dt: float = 0.05, dt_max: float = 0.5, dt_min: float = 0.005,
+                 max_step: float = 0.2, n_min: int = 5, f_inc: float = 1.1, f_dec: float = 0.5,
+                 alpha0: float = 0.1, f_alpha: float = 0.99):
+        self.dt, self.dt_max, self.dt_min, self.max_step = dt, dt_max, dt_min, max_step
         self.n_min, self.f_inc, self.f_dec = n_min, f_inc, f_dec
         self.alpha0, self.f_alpha = alpha0, f_alpha
         self.v = None
@@ -177,8 +180,9 @@ class FIRE:
                 self.dt = min(self.dt * self.f_inc, self.dt_max)
                 self.alpha *= self.f_alpha
         else:
+            x = x - 0.5 * self.dt * self.v
             self.v[:] = 0.0
-            self.dt *= self.f_dec
+            self.dt = max(self.dt * self.f_dec, self.dt_min)
             self.alpha = self.alpha0
             self.n_pos = 0
         self.v = self.v + self.dt * force
