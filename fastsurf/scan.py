@@ -250,6 +250,19 @@ def _evaluate_plane(problem, origin, d1, d2, x, y, progress) -> np.ndarray:
     return out
 
 
+def _run(problem, origin, d1, d2, ranges, shape, progress):
+    """Check ranges and shape, then evaluate origin + x d1 + y d2 on the grid:
+    (values, x, y, ranges, elapsed seconds)."""
+    ranges = _check_ranges(ranges)
+    ny, nx = _check_shape(shape)
+    check_grid_memory(ny, nx)
+    x = np.linspace(*ranges[0], nx)
+    y = np.linspace(*ranges[1], ny)
+    t0 = time.perf_counter()
+    values = _evaluate_plane(problem, origin, d1, d2, x, y, progress)
+    return values, x, y, ranges, time.perf_counter() - t0
+
+
 def _finish(problem, values, x, y, kind, origin, axes, d1, d2, labels, ranges, elapsed,
             extra) -> Surface:
     T = getattr(getattr(problem, "data", None), "T", None)
@@ -294,11 +307,6 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
     _check_unsupported(client, store)
     P = problem.n_params
     center, (ax0, ax1) = grid_axes(problem, center, axes)
-    ranges = _check_ranges(ranges)
-    ny, nx = _check_shape(shape)
-    check_grid_memory(ny, nx)
-    x = np.linspace(*ranges[0], nx)
-    y = np.linspace(*ranges[1], ny)
     origin = center.copy()
     origin[ax0] = 0.0
     origin[ax1] = 0.0
@@ -306,9 +314,7 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
     e0[ax0] = 1.0
     e1 = np.zeros(P)
     e1[ax1] = 1.0
-    t0 = time.perf_counter()
-    values = _evaluate_plane(problem, origin, e0, e1, x, y, progress)
-    elapsed = time.perf_counter() - t0
+    values, x, y, ranges, elapsed = _run(problem, origin, e0, e1, ranges, shape, progress)
     names = problem.param_names
     return _finish(problem, values, x, y, "grid", center, (ax0, ax1), None, None,
                    (names[ax0], names[ax1]), ranges, elapsed, {"axes": [ax0, ax1]})
@@ -345,14 +351,7 @@ def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512
     if normalize == "unit":
         d1 = d1 / np.linalg.norm(d1)
         d2 = d2 / np.linalg.norm(d2)
-    ranges = _check_ranges(ranges)
-    ny, nx = _check_shape(shape)
-    check_grid_memory(ny, nx)
-    x = np.linspace(*ranges[0], nx)
-    y = np.linspace(*ranges[1], ny)
-    t0 = time.perf_counter()
-    values = _evaluate_plane(problem, origin, d1, d2, x, y, progress)
-    elapsed = time.perf_counter() - t0
+    values, x, y, ranges, elapsed = _run(problem, origin, d1, d2, ranges, shape, progress)
     return _finish(problem, values, x, y, "plane", origin, None, d1, d2, ("x", "y"), ranges,
                    elapsed, {"normalize": normalize})
 

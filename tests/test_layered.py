@@ -5,6 +5,7 @@ import pytest
 
 import fastsurf as fs
 from tests import naive
+from tests.checks import assert_hessian_matches_differences, assert_jacobian_matches_differences
 
 
 def _case(S=3, n_seq=2, T=12, seed=0):
@@ -35,12 +36,7 @@ def test_loss_and_gradient_against_complex_step(S):
 def test_hessian_against_central_differences_and_gauss_newton():
     model, data, prob, rng = _case(3, seed=1)
     theta = rng.uniform(-0.8, 0.8, model.n_params)
-    H = prob.hessian(theta)
-    np.testing.assert_array_equal(H, H.T)
-    step = 1e-6
-    fd = np.array([(prob.gradient(theta + step * e) - prob.gradient(theta - step * e))
-                   / (2 * step) for e in np.eye(model.n_params)])
-    np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-7 * np.abs(H).max())
+    assert_hessian_matches_differences(prob, theta)
     teacher = fs.make_sequence_data(model, theta, T=20, n_seq=2, seed=2)
     zero = fs.Problem(model, teacher)
     J = zero.jacobian(theta)
@@ -50,12 +46,7 @@ def test_hessian_against_central_differences_and_gauss_newton():
 def test_jacobian_against_central_differences():
     model, data, prob, rng = _case(2, seed=3)
     theta = rng.uniform(-0.8, 0.8, model.n_params)
-    J = prob.jacobian(theta)
-    for j in range(model.n_params):
-        e = np.zeros(model.n_params)
-        e[j] = 1e-6
-        fd = (prob.residuals(theta + e) - prob.residuals(theta - e)) / 2e-6
-        np.testing.assert_allclose(J[:, j], fd, rtol=1e-6, atol=1e-8)
+    assert_jacobian_matches_differences(prob, theta)
 
 
 def test_bad_input():

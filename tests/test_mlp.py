@@ -6,6 +6,7 @@ import pytest
 
 import fastsurf as fs
 from tests import naive
+from tests.checks import assert_hessian_matches_differences, assert_jacobian_matches_differences
 
 CONFIGS = [((1, 4, 3, 1), "softplus", 4.0), ((2, 3, 2), "tanh", 1.0), ((1, 3, 3, 2), "logsig", 1.0)]
 
@@ -44,24 +45,14 @@ def test_derivatives_against_complex_step(widths, activation, beta):
     np.testing.assert_allclose(g, cs, rtol=1e-10, atol=1e-12 * np.abs(cs).max())
     J = prob.jacobian(theta)
     np.testing.assert_allclose(g, 2 * J.T @ prob.residuals(theta), rtol=1e-12, atol=1e-13)
-    H = prob.hessian(theta)
-    np.testing.assert_allclose(H, H.T, rtol=0, atol=1e-12 * np.abs(H).max())
-    step = 1e-6
-    fd = np.array([(prob.gradient(theta + step * e) - prob.gradient(theta - step * e))
-                   / (2 * step) for e in eye])
-    np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-7 * np.abs(H).max())
+    assert_hessian_matches_differences(prob, theta)
 
 
 def test_jacobian_against_central_differences():
     model, data, rng = _case((1, 3, 3, 2), "tanh", 1.0, seed=2)
     prob = fs.Problem(model, data)
     theta = rng.standard_normal(model.n_params)
-    J = prob.jacobian(theta)
-    for j in range(model.n_params):
-        e = np.zeros(model.n_params)
-        e[j] = 1e-6
-        fd = (prob.residuals(theta + e) - prob.residuals(theta - e)) / 2e-6
-        np.testing.assert_allclose(J[:, j], fd, rtol=1e-6, atol=1e-8)
+    assert_jacobian_matches_differences(prob, theta)
 
 
 def test_zero_residual_hessian_is_gauss_newton():

@@ -6,6 +6,7 @@ import pytest
 
 import fastsurf as fs
 from tests import naive
+from tests.checks import assert_jacobian_matches_differences
 
 CONFIGS = [
     ("purelin", 1, (0,), False),
@@ -54,14 +55,7 @@ def test_gradient_and_hessian_against_complex_step(transfer, D, delays, bias):
 def test_jacobian_against_central_differences_and_bptt(transfer, D, delays, bias):
     model, data, prob, rng = _case(transfer, D, delays, bias, seed=11)
     theta = rng.uniform(-0.8, 0.8, model.n_params)
-    J = prob.jacobian(theta)
-    assert J.shape == (data.n_residuals, model.n_params)
-    step = 1e-6
-    for j in range(model.n_params):
-        e = np.zeros(model.n_params)
-        e[j] = step
-        fd = (prob.residuals(theta + e) - prob.residuals(theta - e)) / (2 * step)
-        np.testing.assert_allclose(J[:, j], fd, rtol=1e-6, atol=1e-8)
+    J = assert_jacobian_matches_differences(prob, theta)
     # BPTT gradient equals RTRL's 2 J^T e
     np.testing.assert_allclose(prob.gradient(theta), 2 * J.T @ prob.residuals(theta),
                                rtol=1e-12, atol=1e-13)

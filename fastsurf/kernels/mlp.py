@@ -81,6 +81,36 @@ def forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2):
 
 
 @njit(cache=True, error_model="numpy")
+def forward_pass(theta, X, widths, w_off, b_off, u_off, code, beta):
+    """:func:`forward` into new buffers: (H, D1, D2), each (units, samples)."""
+    rows = u_off[-1] + widths[-1]
+    n = X.shape[1]
+    H = np.empty((rows, n))
+    D1 = np.empty((rows, n))
+    D2 = np.empty((rows, n))
+    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
+    return H, D1, D2
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _propagate(theta, widths, w_off, u_off, l, D1, G, WG):
+    """dphi/dz of layer l - 1 from layer l: WG = W_l^T G_l, then G_{l-1} = f'(z) WG."""
+    n_in, n_out = widths[l - 1], widths[l]
+    n = G.shape[1]
+    for i in range(n_in):
+        src = u_off[l - 1] + i
+        for s in range(n):
+            WG[src, s] = 0.0
+        for o in range(n_out):
+            w = theta[w_off[l] + o * n_in + i]
+            r = u_off[l] + o
+            for s in range(n):
+                WG[src, s] += w * G[r, s]
+        for s in range(n):
+            G[src, s] = D1[src, s] * WG[src, s]
+
+
+@njit(cache=True, error_model="numpy")
 def _backward(theta, widths, w_off, b_off, u_off, H, D1, G, WG, out):
     """Backpropagate G (rows of the output layer hold dphi/dyhat) through the net: fills G
     (dphi/dz) and WG (W^T G before the activation derivative) for the hidden layers and adds
@@ -102,28 +132,14 @@ def _backward(theta, widths, w_off, b_off, u_off, H, D1, G, WG, out):
                     acc += G[r, s] * H[src, s]
                 out[w_off[l] + o * n_in + i] += acc
         if l > 1:
-            for i in range(n_in):
-                src = u_off[l - 1] + i
-                for s in range(n):
-                    WG[src, s] = 0.0
-                for o in range(n_out):
-                    w = theta[w_off[l] + o * n_in + i]
-                    r = u_off[l] + o
-                    for s in range(n):
-                        WG[src, s] += w * G[r, s]
-                for s in range(n):
-                    G[src, s] = D1[src, s] * WG[src, s]
+            _propagate(theta, widths, w_off, u_off, l, D1, G, WG)
 
 
 @njit(cache=True, error_model="numpy")
 def sse(theta, X, Y, widths, w_off, b_off, u_off, code, beta):
     """Sum of squared errors over all samples and outputs (+inf if non-finite)."""
-    rows = u_off[-1] + widths[-1]
-    n = X.shape[1]
-    H = np.empty((rows, n))
-    D1 = np.empty((rows, n))
-    D2 = np.empty((rows, n))
-    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
+    H, _, _ = forward_pass(theta, X, widths, w_off, b_off, u_off, code, beta)
+    n = H.shape[1]
     out0 = u_off[widths.shape[0] - 1]
     total = 0.0
     for o in range(widths[-1]):
@@ -146,12 +162,8 @@ def sse_batch(thetas, X, Y, widths, w_off, b_off, u_off, code, beta):
 @njit(cache=True, error_model="numpy")
 def sse_gradient(theta, X, Y, widths, w_off, b_off, u_off, code, beta):
     """Gradient of the SSE by backpropagation."""
-    rows = u_off[-1] + widths[-1]
-    n = X.shape[1]
-    H = np.empty((rows, n))
-    D1 = np.empty((rows, n))
-    D2 = np.empty((rows, n))
-    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
+    H, D1, _ = forward_pass(theta, X, widths, w_off, b_off, u_off, code, beta)
+    rows, n = H.shape
     G = np.empty((rows, n))
     out0 = u_off[widths.shape[0] - 1]
     for o in range(widths[-1]):
@@ -179,11 +191,9 @@ def output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, J):
     n = X.shape[1]
     d_out = widths[L]
     rows = u_off[-1] + d_out
-    H = np.empty((rows, n))
-    D1 = np.empty((rows, n))
-    D2 = np.empty((rows, n))
-    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
+    H, D1, D2 = forward_pass(theta, X, widths, w_off, b_off, u_off, code, beta)
     G = np.zeros((rows, n))
+    WG = np.empty((rows, n))
     for target in range(d_out):
         G[:, :] = 0.0
         for s in range(n):
@@ -200,17 +210,7 @@ def output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, J):
                     for s in range(n):
                         J[s * d_out + target, col] = G[r, s] * H[src, s]
             if l > 1:
-                for i in range(n_in):
-                    src = u_off[l - 1] + i
-                    for s in range(n):
-                        G[src, s] = 0.0
-                    for o in range(n_out):
-                        w = theta[w_off[l] + o * n_in + i]
-                        r = u_off[l] + o
-                        for s in range(n):
-                            G[src, s] += w * G[r, s]
-                    for s in range(n):
-                        G[src, s] *= D1[src, s]
+                _propagate(theta, widths, w_off, u_off, l, D1, G, WG)
 
 
 @njit(cache=True, error_model="numpy")
@@ -292,10 +292,7 @@ def sse_hessian(theta, X, Y, widths, w_off, b_off, u_off, code, beta):
     rows = u_off[-1] + d_out
     J = np.empty((n * d_out, P))
     output_jacobian(theta, X, widths, w_off, b_off, u_off, code, beta, J)
-    H = np.empty((rows, n))
-    D1 = np.empty((rows, n))
-    D2 = np.empty((rows, n))
-    forward(theta, X, widths, w_off, b_off, u_off, code, beta, H, D1, D2)
+    H, D1, D2 = forward_pass(theta, X, widths, w_off, b_off, u_off, code, beta)
     G = np.empty((rows, n))
     for o in range(d_out):
         for s in range(n):
@@ -315,4 +312,5 @@ def sse_hessian(theta, X, Y, widths, w_off, b_off, u_off, code, beta):
                               RH, RG, acc, col)
             for i in range(P):
                 out[i, j] -= 2.0 * col[i]
-    return out
+    # the columns are exact to rounding; averaging with the transpose makes H symmetric exactly
+    return 0.5 * (out + out.T)

@@ -72,6 +72,24 @@ def sse(theta, p, t, a0, input_delays, n_fb, has_bias, code):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _feedback_step(f, W, hist, newest, n_fb, nbuf, tk, acc, nl):
+    """Finish a time step of a block of lanes: add sum_d W[d-1] * a(k-d) to the net inputs in
+    nbuf, apply f, store a(k) in the history ring (hist[(newest - d + 1) % D] holds a(k - d))
+    and add the squared error to acc."""
+    for d in range(1, n_fb + 1):
+        h = hist[(newest - d + 1 + n_fb) % n_fb]
+        w = W[d - 1]
+        for l in range(nl):
+            nbuf[l] += w[l] * h[l]
+    dest = hist[(newest + 1) % n_fb]
+    for l in range(nl):
+        a = f(nbuf[l])
+        dest[l] = a
+        e = tk - a
+        acc[l] += e * e
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _batch_step(f, TH, p, k, delays, n_fb, has_bias, hist, newest, nbuf, tk, acc, nl):
     """One time step of a block of neurons whose parameters are the columns of TH (P, lanes)."""
     n_in = delays.shape[0]
@@ -89,17 +107,7 @@ def _batch_step(f, TH, p, k, delays, n_fb, has_bias, hist, newest, nbuf, tk, acc
             row = TH[i]
             for l in range(nl):
                 nbuf[l] += row[l] * pv
-    for d in range(1, n_fb + 1):
-        h = hist[(newest - d + 1 + n_fb) % n_fb]
-        w = TH[n_in + d - 1]
-        for l in range(nl):
-            nbuf[l] += w[l] * h[l]
-    dest = hist[(newest + 1) % n_fb]
-    for l in range(nl):
-        a = f(nbuf[l])
-        dest[l] = a
-        e = tk - a
-        acc[l] += e * e
+    _feedback_step(f, TH[n_in:n_in + n_fb], hist, newest, n_fb, nbuf, tk, acc, nl)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -231,17 +239,7 @@ def _advance_general(f, u, v, tk, yl, LW, hist, newest, n_fb, nbuf, acc, nl):
     """One time step with D feedback delays; hist[(newest - d + 1) % D] holds a(k - d)."""
     for l in range(nl):
         nbuf[l] = u + yl[l] * v
-    for d in range(1, n_fb + 1):
-        h = hist[(newest - d + 1 + n_fb) % n_fb]
-        w = LW[d - 1]
-        for l in range(nl):
-            nbuf[l] += w[l] * h[l]
-    dest = hist[(newest + 1) % n_fb]
-    for l in range(nl):
-        a = f(nbuf[l])
-        dest[l] = a
-        e = tk - a
-        acc[l] += e * e
+    _feedback_step(f, LW, hist, newest, n_fb, nbuf, tk, acc, nl)
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -115,10 +115,8 @@ class MLP(Model):
         if x.shape[1] != self.widths[0]:
             raise ValueError(f"x must have {self.widths[0]} column(s), got {x.shape}")
         X = np.ascontiguousarray(x.T)
-        rows = int(self._u_off[-1]) + self.widths[-1]
-        H, D1, D2 = (np.empty((rows, X.shape[1])) for _ in range(3))
-        km.forward(theta, X, self._widths, self._w_off, self._b_off, self._u_off, self._code,
-                   self.beta, H, D1, D2)
+        H, _, _ = km.forward_pass(theta, X, self._widths, self._w_off, self._b_off,
+                                  self._u_off, self._code, self.beta)
         return H[int(self._u_off[-1]):].T.copy()
 
     def sse(self, theta, data) -> float:
