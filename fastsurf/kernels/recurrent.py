@@ -325,3 +325,74 @@ def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
                 block[l, j - j0] = v if v == v else np.inf
         for l in range(nl):
             out[i0 + l, j0:j1] = block[l, :j1 - j0]
+
+
+# --- structural fast path (purelin) --------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def _linear_response(drive, lw, a0, out):
+    """out(k) = drive(k) + sum_d lw_d out(k - d), with out(k) = a0[-k-1] before the start."""
+    n_fb = lw.shape[0]
+    for k in range(drive.shape[0]):
+        v = drive[k]
+        for d in range(1, n_fb + 1):
+            j = k - d
+            v += lw[d - 1] * (out[j] if j >= 0 else a0[-j - 1])
+        out[k] = v
+
+
+@njit(cache=True, error_model="numpy")
+def _row_sums(U0, U1, V, t, a0, lw, yi, xs, drive, a, b, zero):
+    """(sum e^2, sum e b, sum b^2) over all sequences with e = t - a - xs b on one row."""
+    n_seq, T = t.shape
+    see = 0.0
+    seb = 0.0
+    sbb = 0.0
+    for s in range(n_seq):
+        for k in range(T):
+            drive[k] = U0[s, k] + yi * V[s, k]
+        _linear_response(drive, lw, a0[s], a)
+        _linear_response(U1[s], lw, zero, b)
+        for k in range(T):
+            e = t[s, k] - a[k] - xs * b[k]
+            see += e * e
+            seb += e * b[k]
+            sbb += b[k] * b[k]
+    return see, seb, sbb
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def sse_plane_linear(U0, U1, V, t, a0, lw0, lw2, x, y, out, ok):
+    """SSE of a purelin neuron at theta = o + x_j d1 + y_i d2 where d1 moves only input weights
+    and the bias (so lw = lw0 + y_i lw2 on row i) — in O(T) per row and O(1) per cell.
+
+    On row i the outputs are a(k) + x b(k): a from o + y_i d2 with the initial outputs, b the
+    response to d1's input drive U1 from zero initial outputs. Then
+    SSE(x) = R_min + C (x - x*)^2 with C = sum b^2, x* the least-squares x and
+    R_min = sum (t - a - x* b)^2 computed directly. x* = sum r b / C is refined once by the
+    residual correction sum e b / C: near the minimum (x - x*)^2 would otherwise amplify the
+    rounding of x*. Rows whose a or b overflow get ok[i] = False (left to brute force).
+    """
+    T = t.shape[1]
+    n_fb = lw0.shape[0]
+    zero = np.zeros(n_fb)
+    for i in prange(y.shape[0]):
+        lw = lw0 + y[i] * lw2
+        drive = np.empty(T)
+        a = np.empty(T)
+        b = np.empty(T)
+        A, B, C = _row_sums(U0, U1, V, t, a0, lw, y[i], 0.0, drive, a, b, zero)
+        good = np.isfinite(A) and np.isfinite(B) and np.isfinite(C)
+        ok[i] = good
+        if not good:
+            continue
+        if C == 0.0:
+            for j in range(x.shape[0]):
+                out[i, j] = A
+            continue
+        xs = B / C
+        _, corr, _ = _row_sums(U0, U1, V, t, a0, lw, y[i], xs, drive, a, b, zero)
+        xs += corr / C
+        rmin, _, _ = _row_sums(U0, U1, V, t, a0, lw, y[i], xs, drive, a, b, zero)
+        for j in range(x.shape[0]):
+            dx = x[j] - xs
+            out[i, j] = rmin + C * dx * dx
