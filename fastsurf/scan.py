@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _io
+from ._progress import check_progress
 from ._validation import as_float_array, as_theta, check_choice, check_int
 from .kernels.arrays import count_nonfinite
 
@@ -257,6 +258,7 @@ def _evaluate_plane(problem, origin, d1, d2, x, y, progress, method) -> np.ndarr
 def _run(problem, origin, d1, d2, ranges, shape, progress, method):
     """Check ranges and shape, then evaluate origin + x d1 + y d2 on the grid:
     (values, x, y, ranges, elapsed seconds)."""
+    check_progress(progress)
     ranges = _check_ranges(ranges)
     ny, nx = _check_shape(shape)
     check_grid_memory(ny, nx)
