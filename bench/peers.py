@@ -14,22 +14,12 @@ fastsurf) and ``peers.png`` (a bar chart). fastsurf appears twice for purelin: b
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
+from _timing import median_time
 
 import fastsurf as fs
-
-
-def median_time(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def numpy_grid(p, t, w1, w2, transfer):

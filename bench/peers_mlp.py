@@ -11,24 +11,14 @@ difference of each peer's Hessian from fastsurf's.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from _timing import median_time
 
 import fastsurf as fs
 
 WIDTHS = (1, 5, 5, 5, 5, 5, 1)
 BETA = 20.0
-
-
-def _median_time(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def _layers(theta):
@@ -51,7 +41,7 @@ def run(repeats: int = 7) -> list[dict]:
     theta = model.init(0)
     ref = prob.hessian(theta)
     rows = [{"implementation": "fastsurf (Numba, exact)",
-             "time_s": _median_time(lambda: prob.hessian(theta), repeats), "max_rel_diff": 0.0}]
+             "time_s": median_time(lambda: prob.hessian(theta), repeats), "max_rel_diff": 0.0}]
     try:
         import jax
         import jax.numpy as jnp
@@ -70,7 +60,7 @@ def run(repeats: int = 7) -> list[dict]:
         th = jnp.asarray(theta)
         H = np.asarray(hess(th))
         rows.append({"implementation": f"jax {jax.__version__} (jit(hessian))",
-                     "time_s": _median_time(lambda: hess(th).block_until_ready(), repeats),
+                     "time_s": median_time(lambda: hess(th).block_until_ready(), repeats),
                      "max_rel_diff": float(np.max(np.abs(H - ref)) / np.max(np.abs(ref)))})
     except ImportError:
         pass
@@ -93,7 +83,7 @@ def run(repeats: int = 7) -> list[dict]:
         tth = torch.tensor(theta, dtype=torch.float64)
         H = hessian(tloss)(tth).numpy()
         rows.append({"implementation": f"torch {torch.__version__} (torch.func.hessian)",
-                     "time_s": _median_time(lambda: hessian(tloss)(tth), repeats),
+                     "time_s": median_time(lambda: hessian(tloss)(tth), repeats),
                      "max_rel_diff": float(np.max(np.abs(H - ref)) / np.max(np.abs(ref)))})
     except ImportError:
         pass
