@@ -1,6 +1,6 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
-from . import critical, curvature, paths, plot, roots, scan, spectra, valleys
+from . import critical, curvature, paths, plot, roots, scan, spectra, train, valleys
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import MLP, LayeredRecurrent, RecurrentNeuron
 from .problem import FunctionProblem, Problem
@@ -23,5 +23,6 @@ __all__ = [
     "roots",
     "scan",
     "spectra",
+    "train",
     "valleys",
 ]

@@ -1,0 +1,322 @@
+"""Training on error surfaces: Levenberg–Marquardt, BFGS, gradient descent with momentum,
+Adadelta, and many independent starts (DESIGN §7).
+
+Every trainer takes a Problem (or anything with ``loss``, ``gradient`` and, for LM,
+``residuals``/``jacobian``) and returns a :class:`TrainResult`. Not yet here (issue 5): the
+valley-avoiding procedures, a fused parallel multistart kernel and Dask execution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._progress import progress_bar
+from ._validation import as_rng, as_theta, check_choice, check_int, check_real
+
+
+@dataclass
+class TrainResult:
+    """Outcome of one training run.
+
+    Attributes
+    ----------
+    theta : ndarray
+        Final parameters.
+    loss : float
+    history : ndarray
+        Loss after every iteration (``history[0]`` at the start).
+    trajectory : ndarray (n_iter + 1, P)
+        Parameters after every iteration.
+    converged : bool
+        True when the loss goal or the gradient tolerance was reached.
+    reason : str
+        Why training stopped: "loss goal", "gradient", "max_iter", "mu_max", "line search".
+    n_evals : int
+        Loss evaluations.
+    meta : dict
+        Method-specific records (e.g. line profiles of BFGS).
+    """
+
+    theta: np.ndarray
+    loss: float
+    history: np.ndarray
+    trajectory: np.ndarray
+    converged: bool
+    reason: str
+    n_evals: int
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_iter(self) -> int:
+        return len(self.history) - 1
+
+
+def _start(problem, theta0):
+    theta = as_theta("theta0", theta0, problem.n_params)
+    loss = problem.loss(theta)
+    if not np.isfinite(loss):
+        raise ValueError("theta0 gives a non-finite loss; start from a stable point")
+    return theta, loss
+
+
+def _common(max_iter, goal, gtol):
+    return (check_int("max_iter", max_iter, minimum=1), check_real("goal", goal, minimum=0.0),
+            check_real("gtol", gtol, minimum=0.0))
+
+
+def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
+                        gtol: float = 1e-10, mu: float = 1e-3, mu_dec: float = 0.1,
+                        mu_inc: float = 10.0, mu_max: float = 1e10) -> TrainResult:
+    """Levenberg–Marquardt with Hagan & Menhaj's schedule (DESIGN §7).
+
+    Each iteration solves (J^T J + mu I) delta = -J^T e for the residuals e and Jacobian J;
+    a step that lowers the loss is taken and mu is multiplied by ``mu_dec``, otherwise mu is
+    multiplied by ``mu_inc`` and the step is tried again. Stops at the loss ``goal``, when
+    |grad| <= ``gtol``, after ``max_iter`` iterations, or when mu exceeds ``mu_max``.
+    """
+    max_iter, goal, gtol = _common(max_iter, goal, gtol)
+    mu = check_real("mu", mu, minimum=0.0, strict_min=True)
+    theta, loss = _start(problem, theta0)
+    history, traj, evals = [loss], [theta.copy()], 1
+    reason = "max_iter"
+    eye = np.eye(problem.n_params)
+    for _ in range(max_iter):
+        if loss <= goal:
+            reason = "loss goal"
+            break
+        e = problem.residuals(theta)
+        J = problem.jacobian(theta)
+        g = J.T @ e
+        if np.linalg.norm(2 * g * getattr(problem, "loss_scale", 1.0)) <= gtol:
+            reason = "gradient"
+            break
+        JTJ = J.T @ J
+        while True:
+            delta = np.linalg.solve(JTJ + mu * eye, -g)
+            trial = theta + delta
+            new = problem.loss(trial)
+            evals += 1
+            if np.isfinite(new) and new < loss:
+                theta, loss = trial, new
+                mu *= mu_dec
+                break
+            mu *= mu_inc
+            if mu > mu_max:
+                break
+        if mu > mu_max:
+            reason = "mu_max"
+            break
+        history.append(loss)
+        traj.append(theta.copy())
+    else:
+        reason = "loss goal" if loss <= goal else "max_iter"
+    return TrainResult(theta=theta, loss=float(loss), history=np.array(history),
+                       trajectory=np.array(traj), converged=reason in ("loss goal", "gradient"),
+                       reason=reason, n_evals=evals, meta={"mu": mu})
+
+
+def bfgs(problem, theta0, max_iter: int = 500, goal: float = 0.0, gtol: float = 1e-8,
+         record_line_profiles: bool = False, profile_points: int = 201) -> TrainResult:
+    """BFGS with a strong-Wolfe line search (``scipy.optimize.line_search``).
+
+    With ``record_line_profiles`` the loss along every search direction,
+    theta + alpha d for alpha in [0, 2 alpha_taken] (or [0, 1] after a failure), is scanned
+    with :func:`fastsurf.scan.line` and kept in ``meta["line_profiles"]``; iterations whose
+    line search failed are listed in ``meta["failed_line_searches"]`` (the Prelude's symptom
+    of Horn et al.: profiles full of narrow cusped valleys).
+    """
+    from scipy.optimize import line_search
+
+    from .scan import line
+    max_iter, goal, gtol = _common(max_iter, goal, gtol)
+    theta, loss = _start(problem, theta0)
+    g = problem.gradient(theta)
+    Hinv = np.eye(problem.n_params)
+    history, traj, evals = [loss], [theta.copy()], 1
+    profiles, failed = [], []
+    reason = "max_iter"
+    for it in range(max_iter):
+        if loss <= goal:
+            reason = "loss goal"
+            break
+        if np.linalg.norm(g) <= gtol:
+            reason = "gradient"
+            break
+        d = -Hinv @ g
+        res = line_search(problem.loss, problem.gradient, theta, d, gfk=g, old_fval=loss)
+        alpha = res[0]
+        evals += res[1]
+        if record_line_profiles:
+            top = 2 * alpha if alpha else 1.0
+            profiles.append(line(problem, theta, theta + top * d, profile_points))
+        if alpha is None:
+            failed.append(it)
+            reason = "line search"
+            break
+        s = alpha * d
+        theta_new = theta + s
+        g_new = problem.gradient(theta_new)
+        y = g_new - g
+        sy = float(s @ y)
+        if sy > 1e-300:
+            rho = 1.0 / sy
+            V = np.eye(problem.n_params) - rho * np.outer(s, y)
+            Hinv = V @ Hinv @ V.T + rho * np.outer(s, s)
+        theta, g = theta_new, g_new
+        loss = problem.loss(theta)
+        evals += 1
+        history.append(loss)
+        traj.append(theta.copy())
+    meta = {"failed_line_searches": failed}
+    if record_line_profiles:
+        meta["line_profiles"] = profiles
+    return TrainResult(theta=theta, loss=float(loss), history=np.array(history),
+                       trajectory=np.array(traj), converged=reason in ("loss goal", "gradient"),
+                       reason=reason, n_evals=evals, meta=meta)
+
+
+def _first_order(problem, theta0, max_iter, goal, gtol, update) -> TrainResult:
+    max_iter, goal, gtol = _common(max_iter, goal, gtol)
+    theta, loss = _start(problem, theta0)
+    history, traj = [loss], [theta.copy()]
+    reason = "max_iter"
+    for _ in range(max_iter):
+        if loss <= goal:
+            reason = "loss goal"
+            break
+        g = problem.gradient(theta)
+        if np.linalg.norm(g) <= gtol:
+            reason = "gradient"
+            break
+        theta = theta + update(g)
+        loss = problem.loss(theta)
+        if not np.isfinite(loss):
+            reason = "diverged"
+            break
+        history.append(loss)
+        traj.append(theta.copy())
+    return TrainResult(theta=theta, loss=float(loss), history=np.array(history),
+                       trajectory=np.array(traj), converged=reason in ("loss goal", "gradient"),
+                       reason=reason, n_evals=len(history))
+
+
+def gd(problem, theta0, lr: float = 0.01, momentum: float = 0.9, max_iter: int = 1000,
+       goal: float = 0.0, gtol: float = 1e-8) -> TrainResult:
+    """Gradient descent with (heavy-ball) momentum: v = momentum v - lr grad; theta += v."""
+    lr = check_real("lr", lr, minimum=0.0, strict_min=True)
+    momentum = check_real("momentum", momentum, minimum=0.0, maximum=1.0)
+    v = np.zeros(problem.n_params)
+
+    def update(g):
+        nonlocal v
+        v = momentum * v - lr * g
+        return v
+
+    return _first_order(problem, theta0, max_iter, goal, gtol, update)
+
+
+def adadelta(problem, theta0, rho: float = 0.95, eps: float = 1e-7, lr: float = 1.0,
+             max_iter: int = 1000, goal: float = 0.0, gtol: float = 1e-8) -> TrainResult:
+    """Adadelta (Zeiler 2012): running averages of g^2 and of the squared updates,
+    delta = -sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) g, scaled by ``lr``.
+
+    With the defaults of DESIGN §7 (lr = 1) it hovers around a minimum rather than converging
+    (the step ratio does not vanish); lr < 1 lets it converge (lr = 0.1: to 1e-7 on a convex
+    quadratic in about 10^4 iterations, tested)."""
+    rho = check_real("rho", rho, minimum=0.0, maximum=1.0)
+    eps = check_real("eps", eps, minimum=0.0, strict_min=True)
+    lr = check_real("lr", lr, minimum=0.0, strict_min=True)
+    eg = np.zeros(problem.n_params)
+    ed = np.zeros(problem.n_params)
+
+    def update(g):
+        nonlocal eg, ed
+        eg = rho * eg + (1 - rho) * g * g
+        delta = -np.sqrt(ed + eps) / np.sqrt(eg + eps) * g
+        ed = rho * ed + (1 - rho) * delta * delta
+        return lr * delta
+
+    return _first_order(problem, theta0, max_iter, goal, gtol, update)
+
+
+METHODS = {"lm": levenberg_marquardt, "bfgs": bfgs, "gd": gd, "adadelta": adadelta}
+
+
+@dataclass
+class MultistartResult:
+    """Many independent runs: final parameters, losses, iterations, convergence and a label
+    per run ("global" within ``tol`` of the reference, "spurious valley" for a recurrent
+    neuron whose feedback is unstable at the end point, else "other")."""
+
+    thetas: np.ndarray
+    losses: np.ndarray
+    iterations: np.ndarray
+    converged: np.ndarray
+    labels: np.ndarray
+    starts: np.ndarray
+
+
+def _label(problem, theta, loss, theta_true, best, tol):
+    if theta_true is not None:
+        if np.linalg.norm(theta - theta_true) <= tol * max(1.0, np.linalg.norm(theta_true)):
+            return "global"
+    elif loss <= best + tol * max(1.0, abs(best)):
+        return "global"
+    model = getattr(problem, "model", None)
+    if model is not None and hasattr(model, "feedback_index"):
+        lw = np.array([theta[model.feedback_index(d)]
+                       for d in range(1, model.feedback_delays + 1)])
+        # companion roots of z^D - lw_1 z^(D-1) - ... - lw_D: unstable linearised feedback
+        if np.max(np.abs(np.roots(np.concatenate([[1.0], -lw])))) > 1.0:
+            return "spurious valley"
+    return "other"
+
+
+def multistart(problem, n: int, method: str = "lm", seed=0, init=None, theta_true=None,
+               tol: float = 1e-4, client=None, progress=None, **options) -> MultistartResult:
+    """``n`` independent runs of ``method`` from random starts (same seed, same results).
+
+    Parameters
+    ----------
+    problem : Problem or FunctionProblem
+    n : int
+        Number of runs (>= 1).
+    method : {"lm", "bfgs", "gd", "adadelta"}
+    seed : int or Generator
+    init : callable, optional
+        ``init(rng) -> theta``; default ``problem.model.init`` or U(-1, 1).
+    theta_true : array_like, optional
+        Reference for the "global" label (default: the best loss found).
+    tol : float
+        Relative distance (or loss difference) for the "global" label.
+    client
+        Dask client (not available in this version).
+    **options
+        Passed to the trainer.
+    """
+    n = check_int("n", n, minimum=1)
+    trainer = METHODS[check_choice("method", method, METHODS)]
+    if client is not None:
+        raise NotImplementedError("client= (Dask) for multistart is not available yet")
+    rng = as_rng(seed)
+    if init is None:
+        model = getattr(problem, "model", None)
+        init = model.init if model is not None else (
+            lambda r: r.uniform(-1.0, 1.0, problem.n_params))
+    starts = np.array([init(rng) for _ in range(n)])
+    results = []
+    with progress_bar(progress, total=n, unit="run", desc=method) as bar:
+        for s in starts:
+            results.append(trainer(problem, s, **options))
+            bar.update(1)
+    thetas = np.array([r.theta for r in results])
+    losses = np.array([r.loss for r in results])
+    ref = None if theta_true is None else as_theta("theta_true", theta_true, problem.n_params)
+    best = float(np.min(losses))
+    labels = np.array([_label(problem, t, v, ref, best, tol) for t, v in zip(thetas, losses)])
+    return MultistartResult(thetas=thetas, losses=losses,
+                            iterations=np.array([r.n_iter for r in results]),
+                            converged=np.array([r.converged for r in results]), labels=labels,
+                            starts=starts)

@@ -1,0 +1,90 @@
+"""Trainers on a convex quadratic, on Horn's teacher problem, and one LM step by hand."""
+
+import numpy as np
+import pytest
+
+import fastsurf as fs
+from fastsurf import train
+
+A = np.array([[3.0, 1.0], [1.0, 2.0], [0.0, 1.0]])
+B = np.array([1.0, -2.0, 0.5])
+X_STAR = np.linalg.lstsq(A, B, rcond=None)[0]
+
+
+def quadratic():
+    """Least squares |A x - b|^2: residuals b - A x, Jacobian -A, minimum at lstsq(A, b)."""
+    return fs.FunctionProblem(lambda x: float(np.sum((B - A @ x) ** 2)),
+                              grad=lambda x: -2 * A.T @ (B - A @ x),
+                              hess=lambda x: 2 * A.T @ A, n_params=2,
+                              residuals=lambda x: B - A @ x, jacobian=lambda x: -A)
+
+
+@pytest.mark.parametrize("method,kw", [("lm", {}), ("bfgs", {}),
+                                       ("gd", {"lr": 0.02, "max_iter": 5000}),
+                                       ("adadelta", {"lr": 0.1, "max_iter": 20000,
+                                                     "gtol": 1e-6})])
+def test_convex_quadratic(method, kw):
+    res = train.METHODS[method](quadratic(), [3.0, -3.0], **kw)
+    assert res.converged, res.reason
+    np.testing.assert_allclose(res.theta, X_STAR, atol=1e-5)
+    assert res.trajectory.shape == (res.n_iter + 1, 2)
+    assert np.all(np.diff(res.history) <= 1e-12) or method in ("gd", "adadelta")
+
+
+@pytest.mark.parametrize("method", ["lm", "bfgs"])
+def test_teacher_problem_from_near_the_optimum(method):
+    model = fs.RecurrentNeuron("tansig")
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=60, seed=2))
+    res = train.METHODS[method](prob, [0.45, 0.58], gtol=1e-10)
+    assert res.converged
+    np.testing.assert_allclose(res.theta, [0.5, 0.5], atol=1e-7)
+
+
+def test_one_lm_step_by_hand():
+    # residuals e = (1 - x0, 4 - 2 x1): J = -diag(1, 2); at 0, e = (1, 4),
+    # (J^T J + mu I) delta = -J^T e  ->  delta = (1 / 1.001, 8 / 4.001) with mu = 1e-3
+    prob = fs.FunctionProblem(lambda x: (1 - x[0]) ** 2 + (4 - 2 * x[1]) ** 2, n_params=2,
+                              residuals=lambda x: np.array([1 - x[0], 4 - 2 * x[1]]),
+                              jacobian=lambda x: -np.diag([1.0, 2.0]))
+    res = train.levenberg_marquardt(prob, [0.0, 0.0], max_iter=1)
+    np.testing.assert_allclose(res.trajectory[1], [1 / 1.001, 8 / 4.001], rtol=1e-15)
+    assert res.meta["mu"] == pytest.approx(1e-4)
+
+
+def test_bfgs_records_line_profiles():
+    res = train.bfgs(quadratic(), [3.0, -3.0], record_line_profiles=True, profile_points=11)
+    profiles = res.meta["line_profiles"]
+    assert len(profiles) == res.n_iter and all(len(p.values) == 11 for p in profiles)
+    assert res.meta["failed_line_searches"] == []
+
+
+def test_multistart_is_reproducible_and_labels_follow_their_definition():
+    model = fs.RecurrentNeuron("purelin")
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=40, seed=0))
+
+    def init(rng):
+        return rng.uniform([-2, -3], [2, 3])
+
+    a = train.multistart(prob, 12, seed=4, init=init, theta_true=[0.5, 0.5], progress=False)
+    b = train.multistart(prob, 12, seed=4, init=init, theta_true=[0.5, 0.5], progress=False)
+    np.testing.assert_array_equal(a.thetas, b.thetas)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    assert "global" in a.labels
+    for theta, label in zip(a.thetas, a.labels):
+        near = np.linalg.norm(theta - [0.5, 0.5]) <= 1e-4 * np.linalg.norm([0.5, 0.5])
+        expected = "global" if near else ("spurious valley" if abs(theta[1]) > 1 else "other")
+        assert label == expected
+
+
+def test_bad_input():
+    prob = quadratic()
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        train.multistart(prob, 0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        train.multistart(prob, 2, method="newton")
+    with pytest.raises(ValueError, match="theta0 must contain only finite"):
+        train.levenberg_marquardt(prob, [np.nan, 0.0])
+    with pytest.raises(ValueError, match="lr must be >"):
+        train.gd(prob, [0.0, 0.0], lr=0.0)
+    with pytest.raises(NotImplementedError, match="Dask"):
+        train.multistart(prob, 2, client=object())
