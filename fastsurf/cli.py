@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _cli_roots
+from . import _cli_roots, _cli_train
 
 NETS = {
     "linear": ("purelin", 1, (0.5, 0.5)),
@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_scan(subparsers)
     _cli_roots.register(subparsers)
+    _cli_train.register(subparsers)
     return parser
 
 

@@ -2,8 +2,15 @@
 Adadelta, and many independent starts (DESIGN §7).
 
 Every trainer takes a Problem (or anything with ``loss``, ``gradient`` and, for LM,
-``residuals``/``jacobian``) and returns a :class:`TrainResult`. Not yet here (issue 5): the
-valley-avoiding procedures, a fused parallel multistart kernel and Dask execution.
+``residuals``/``jacobian``) and returns a :class:`TrainResult`.
+
+Valley-avoiding procedures (a reconstruction: Horn et al.'s Sections VI–VII are lost; their
+analysis names the causes, zero initial conditions and the particular input sequence):
+(a)+(b) :func:`segmented` — cut the sequence into segments whose initial outputs are the
+preceding targets (or zero); (c) :func:`curriculum` — train on growing prefixes; (d)
+``detector=`` of :func:`levenberg_marquardt` — reject a step (raising mu) when one sequence's
+error jumps or the response grows. ``scripts/horn2009_training.py`` measures which help.
+Not yet here: a fused parallel multistart kernel and Dask execution.
 """
 
 from __future__ import annotations
@@ -14,6 +21,29 @@ import numpy as np
 
 from ._progress import progress_bar
 from ._validation import as_rng, as_theta, check_choice, check_int, check_real
+
+
+class InstabilityDetector:
+    """Rejects a step when any one sequence's SSE grows by more than the factor ``jump`` or the
+    largest |output| exceeds ``growth`` times the largest |target| (the response blows up).
+
+    Works on problems whose residuals come sequence by sequence (``problem.data`` with
+    ``n_seq`` and ``T``)."""
+
+    def __init__(self, jump: float = 2.0, growth: float = 10.0):
+        self.jump = check_real("jump", jump, minimum=1.0)
+        self.growth = check_real("growth", growth, minimum=1.0)
+
+    def accept(self, problem, theta_old, theta_new) -> bool:
+        d = problem.data
+        e_old = problem.residuals(theta_old).reshape(d.n_seq, d.T)
+        e_new = problem.residuals(theta_new).reshape(d.n_seq, d.T)
+        per_old = np.sum(e_old ** 2, axis=1)
+        per_new = np.sum(e_new ** 2, axis=1)
+        if np.any(per_new > self.jump * np.maximum(per_old, 1e-300)):
+            return False
+        outputs = d.t - e_new
+        return bool(np.max(np.abs(outputs)) <= self.growth * max(np.max(np.abs(d.t)), 1e-300))
 
 
 @dataclass
@@ -68,13 +98,15 @@ def _common(max_iter, goal, gtol):
 
 def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
                         gtol: float = 1e-10, mu: float = 1e-3, mu_dec: float = 0.1,
-                        mu_inc: float = 10.0, mu_max: float = 1e10) -> TrainResult:
+                        mu_inc: float = 10.0, mu_max: float = 1e10,
+                        detector: InstabilityDetector | None = None) -> TrainResult:
     """Levenberg–Marquardt with Hagan & Menhaj's schedule (DESIGN §7).
 
     Each iteration solves (J^T J + mu I) delta = -J^T e for the residuals e and Jacobian J;
     a step that lowers the loss is taken and mu is multiplied by ``mu_dec``, otherwise mu is
     multiplied by ``mu_inc`` and the step is tried again. Stops at the loss ``goal``, when
-    |grad| <= ``gtol``, after ``max_iter`` iterations, or when mu exceeds ``mu_max``.
+    |grad| <= ``gtol``, after ``max_iter`` iterations, or when mu exceeds ``mu_max``. A
+    ``detector`` can reject a step that lowers the total loss (it then counts as a failure).
     """
     max_iter, goal, gtol = _common(max_iter, goal, gtol)
     mu = check_real("mu", mu, minimum=0.0, strict_min=True)
@@ -98,7 +130,8 @@ def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
             trial = theta + delta
             new = problem.loss(trial)
             evals += 1
-            if np.isfinite(new) and new < loss:
+            if np.isfinite(new) and new < loss and (
+                    detector is None or detector.accept(problem, theta, trial)):
                 theta, loss = trial, new
                 mu *= mu_dec
                 break
@@ -258,6 +291,16 @@ class MultistartResult:
     starts: np.ndarray
 
 
+def label_end_point(problem, theta, loss, theta_true=None, best=None, tol: float = 1e-4) -> str:
+    """"global" within relative distance ``tol`` of ``theta_true`` (or, without it, a loss
+    within ``tol`` of ``best``); "spurious valley" when a recurrent neuron's linearised
+    feedback is unstable at ``theta`` (the end point lies in a valley outside the stability
+    region, Horn §III); otherwise "other"."""
+    return _label(problem, np.asarray(theta, float), loss,
+                  None if theta_true is None else np.asarray(theta_true, float),
+                  loss if best is None else best, tol)
+
+
 def _label(problem, theta, loss, theta_true, best, tol):
     if theta_true is not None:
         if np.linalg.norm(theta - theta_true) <= tol * max(1.0, np.linalg.norm(theta_true)):
@@ -320,3 +363,75 @@ def multistart(problem, n: int, method: str = "lm", seed=0, init=None, theta_tru
                             iterations=np.array([r.n_iter for r in results]),
                             converged=np.array([r.converged for r in results]), labels=labels,
                             starts=starts)
+
+
+def segmented(problem, length: int, initial: str = "targets"):
+    """The same training data cut into segments of ``length`` steps, as several sequences.
+
+    ``initial="targets"`` gives each segment the preceding targets as initial outputs (known
+    at training time: estimated, non-zero initial conditions, procedures (a) + (b));
+    ``"zero"`` gives zero initial outputs (procedure (a) alone). The first segment keeps the
+    original initial outputs; a last partial segment (T not a multiple of ``length``) is
+    dropped. A teacher's parameters stay an exact zero of the loss with ``"targets"``.
+    Returns a new Problem of the same model and loss.
+    """
+    from .data import SequenceData
+    from .problem import Problem
+    length = check_int("length", length, minimum=1)
+    check_choice("initial", initial, ("targets", "zero"))
+    d = problem.data
+    D = problem.model.feedback_delays
+    if length > d.T:
+        raise ValueError(f"length must be <= T={d.T}, got {length}")
+    a0_full = d.initial_outputs(D)
+    p, t, a0 = [], [], []
+    for s in range(d.n_seq):
+        for k0 in range(0, d.T - length + 1, length):
+            p.append(d.p[s, k0:k0 + length])
+            t.append(d.t[s, k0:k0 + length])
+            init = np.zeros(D)
+            for j in range(D):          # a(k0 - j), 1-based time k0 - j
+                k = k0 - 1 - j
+                if k >= 0:
+                    init[j] = d.t[s, k] if initial == "targets" else 0.0
+                else:
+                    init[j] = a0_full[s, -k - 1]
+            a0.append(init)
+    return Problem(problem.model, SequenceData(np.array(p), np.array(t), np.array(a0)),
+                   loss=problem.loss_kind)
+
+
+def prefix(problem, T: int):
+    """The first ``T`` steps of every sequence, as a new Problem."""
+    from .data import SequenceData
+    from .problem import Problem
+    d = problem.data
+    T = check_int("T", T, minimum=1, maximum=d.T)
+    return Problem(problem.model, SequenceData(d.p[:, :T], d.t[:, :T], d.a0),
+                   loss=problem.loss_kind)
+
+
+def curriculum(problem, theta0, lengths=None, method: str = "lm", **options) -> TrainResult:
+    """Train on growing prefixes of the sequences (procedure (c)): each stage starts where the
+    previous stopped. ``lengths`` default T/8, T/4, T/2, T. Returns the last stage's result
+    with the whole trajectory and history and the total evaluations."""
+    trainer = METHODS[check_choice("method", method, METHODS)]
+    T = problem.data.T
+    lengths = lengths or sorted({max(1, T // 8), max(1, T // 4), max(1, T // 2), T})
+    theta = as_theta("theta0", theta0, problem.n_params)
+    traj, hist, evals = [theta.copy()], [problem.loss(theta)], 0
+    res = None
+    for L in lengths:
+        stage = prefix(problem, L)
+        if not np.isfinite(stage.loss(theta)):
+            break
+        res = trainer(stage, theta, **options)
+        theta = res.theta
+        traj.extend(res.trajectory[1:])
+        hist.extend(problem.loss(x) for x in res.trajectory[1:])
+        evals += res.n_evals
+    loss = problem.loss(theta)
+    last = res.reason if res is not None else "diverged"
+    return TrainResult(theta=theta, loss=float(loss), history=np.array(hist),
+                       trajectory=np.array(traj), converged=bool(res and res.converged),
+                       reason=last, n_evals=evals, meta={"lengths": list(lengths)})

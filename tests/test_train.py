@@ -88,3 +88,58 @@ def test_bad_input():
         train.gd(prob, [0.0, 0.0], lr=0.0)
     with pytest.raises(NotImplementedError, match="Dask"):
         train.multistart(prob, 2, client=object())
+
+
+def test_segmented_builds_the_documented_batch():
+    model = fs.RecurrentNeuron("tansig", feedback_delays=2)
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5, -0.2), T=23, seed=1))
+    seg = train.segmented(prob, 5)
+    d, s = prob.data, seg.data
+    assert s.p.shape == (4, 5)                                  # 23 // 5 segments
+    np.testing.assert_array_equal(s.p[2], d.p[0, 10:15])
+    np.testing.assert_array_equal(s.a0[2], [d.t[0, 9], d.t[0, 8]])   # a(10), a(9)
+    np.testing.assert_array_equal(s.a0[0], [0.0, 0.0])
+    assert seg.loss([0.5, 0.5, -0.2]) == 0.0                    # the teacher still fits
+    zero = train.segmented(prob, 5, initial="zero")
+    np.testing.assert_array_equal(zero.data.a0[1:], 0.0)
+    assert zero.loss([0.5, 0.5, -0.2]) > 0.0
+    with pytest.raises(ValueError, match="length must be <="):
+        train.segmented(prob, 50)
+
+
+def test_curriculum_and_detector():
+    model = fs.RecurrentNeuron("tansig")
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=64, seed=3))
+    res = train.curriculum(prob, [0.2, 0.9], gtol=1e-10)
+    assert res.meta["lengths"] == [8, 16, 32, 64]
+    np.testing.assert_allclose(res.theta, [0.5, 0.5], atol=1e-6)
+    det = train.InstabilityDetector(jump=2.0, growth=10.0)
+    seg = train.segmented(prob, 16)
+    assert det.accept(seg, np.array([0.4, 0.4]), np.array([0.5, 0.5]))
+    # a step into the unstable region makes the response grow: rejected
+    lin = fs.RecurrentNeuron("purelin")
+    lprob = fs.Problem(lin, fs.make_sequence_data(lin, (0.5, 0.5), T=64, seed=3))
+    assert not det.accept(lprob, np.array([0.5, 0.5]), np.array([0.5, 1.3]))
+    r = train.levenberg_marquardt(seg, [0.3, 0.2], detector=det)
+    assert r.converged
+
+
+def test_train_command_and_experiment_script(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    from fastsurf.cli import main
+    assert main(["train", "--starts", "6", "--T", "30", "--procedure", "segments"]) == 0
+    out = capsys.readouterr().out
+    counts = [int(line.split()[-2]) for line in out.splitlines()
+              if line.strip().startswith(("global", "spurious", "other"))]
+    assert sum(counts) == 6
+    assert main(["train", "--starts", "0"]) == 2
+    path = Path(__file__).resolve().parent.parent / "scripts" / "horn2009_training.py"
+    spec = importlib.util.spec_from_file_location("horn2009_training", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rows = script.run(starts_per_cell=3)
+    assert len(rows) == 18 and all(r["global"] + r["spurious"] <= 3 for r in rows)
+    lo, hi = script.wilson(5, 10)
+    assert lo < 0.5 < hi
