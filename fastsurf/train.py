@@ -15,6 +15,7 @@ Not yet here: a fused parallel multistart kernel and Dask execution.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,16 +152,21 @@ def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
 
 
 def bfgs(problem, theta0, max_iter: int = 500, goal: float = 0.0, gtol: float = 1e-8,
-         record_line_profiles: bool = False, profile_points: int = 201) -> TrainResult:
+         record_line_profiles: bool = False, profile_points: int = 201,
+         profile_span: float = 2.0, restarts: int = 0) -> TrainResult:
     """BFGS with a strong-Wolfe line search (``scipy.optimize.line_search``).
 
     With ``record_line_profiles`` the loss along every search direction,
-    theta + alpha d for alpha in [0, 2 alpha_taken] (or [0, 1] after a failure), is scanned
+    theta + alpha d for alpha in [0, profile_span * alpha_taken] (or [0, profile_span / 2]
+    after a failure), is scanned
     with :func:`fastsurf.scan.line` and kept in ``meta["line_profiles"]``; iterations whose
     line search failed are listed in ``meta["failed_line_searches"]`` (the Prelude's symptom
-    of Horn et al.: profiles full of narrow cusped valleys).
+    of Horn et al.: profiles full of narrow cusped valleys). After a failed line search the
+    inverse-Hessian estimate is reset to the identity (steepest descent) up to ``restarts``
+    times; then training stops with reason "line search".
     """
     from scipy.optimize import line_search
+    from scipy.optimize._linesearch import LineSearchWarning
 
     from .scan import line
     max_iter, goal, gtol = _common(max_iter, goal, gtol)
@@ -178,16 +184,22 @@ def bfgs(problem, theta0, max_iter: int = 500, goal: float = 0.0, gtol: float = 
             reason = "gradient"
             break
         d = -Hinv @ g
-        res = line_search(problem.loss, problem.gradient, theta, d, gfk=g, old_fval=loss)
+        with warnings.catch_warnings():
+            # a failed search is recorded in meta["failed_line_searches"] instead
+            warnings.simplefilter("ignore", LineSearchWarning)
+            res = line_search(problem.loss, problem.gradient, theta, d, gfk=g, old_fval=loss)
         alpha = res[0]
         evals += res[1]
         if record_line_profiles:
-            top = 2 * alpha if alpha else 1.0
+            top = profile_span * alpha if alpha else profile_span / 2
             profiles.append(line(problem, theta, theta + top * d, profile_points))
         if alpha is None:
             failed.append(it)
-            reason = "line search"
-            break
+            if len(failed) > restarts:
+                reason = "line search"
+                break
+            Hinv = np.eye(problem.n_params)
+            continue
         s = alpha * d
         theta_new = theta + s
         g_new = problem.gradient(theta_new)

@@ -143,3 +143,28 @@ def test_train_command_and_experiment_script(tmp_path, capsys):
     assert len(rows) == 18 and all(r["global"] + r["spurious"] <= 3 for r in rows)
     lo, hi = script.wilson(5, 10)
     assert lo < 0.5 < hi
+
+
+def test_bfgs_restarts_and_training_figures():
+    # a gradient of the wrong sign makes every search direction uphill, so every line search
+    # fails: BFGS resets to steepest descent and gives up after ``restarts`` failures
+    prob = fs.FunctionProblem(lambda x: float(np.sum(x ** 2)), grad=lambda x: -2 * x,
+                              n_params=2)
+    res = train.bfgs(prob, [1.0, 0.0], restarts=2, record_line_profiles=True,
+                     profile_points=5, profile_span=4.0)
+    assert res.reason == "line search"
+    assert res.meta["failed_line_searches"] == [0, 1, 2]
+    assert len(res.meta["line_profiles"]) == 3
+    fig = fs.plot.line_profiles(res)
+    assert "failed" in fig.axes[0].get_title()
+    model = fs.RecurrentNeuron("purelin")
+    lp = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=30, seed=0))
+    runs = [train.levenberg_marquardt(lp, th) for th in ([0.1, 0.2], [1.5, 1.2])]
+    labels = [train.label_end_point(lp, r.theta, r.loss, theta_true=(0.5, 0.5))
+              for r in runs]
+    surf = fs.scan.grid(lp, [0.5, 0.5], ranges=((-2, 2), (-1.5, 1.5)), shape=(30, 30),
+                        progress=False)
+    fig = fs.plot.trajectories(surf, runs, labels, fs.valleys.predict(lp, ((-2, 2), (-1.5, 1.5))))
+    assert len(fig.axes[0].lines) >= 6
+    with pytest.raises(ValueError, match="record_line_profiles"):
+        fs.plot.line_profiles(runs[0])
