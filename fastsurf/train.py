@@ -166,7 +166,6 @@ def bfgs(problem, theta0, max_iter: int = 500, goal: float = 0.0, gtol: float = 
     times; then training stops with reason "line search".
     """
     from scipy.optimize import line_search
-    from scipy.optimize._linesearch import LineSearchWarning
 
     from .scan import line
     max_iter, goal, gtol = _common(max_iter, goal, gtol)
@@ -186,7 +185,7 @@ def bfgs(problem, theta0, max_iter: int = 500, goal: float = 0.0, gtol: float = 
         d = -Hinv @ g
         with warnings.catch_warnings():
             # a failed search is recorded in meta["failed_line_searches"] instead
-            warnings.simplefilter("ignore", LineSearchWarning)
+            warnings.filterwarnings("ignore", message="The line search algorithm")
             res = line_search(problem.loss, problem.gradient, theta, d, gfk=g, old_fval=loss)
         alpha = res[0]
         evals += res[1]
