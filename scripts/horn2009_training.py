@@ -27,10 +27,14 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
+import matplotlib
 
-import fastsurf as fs
-from fastsurf import train
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+
+import fastsurf as fs  # noqa: E402
+from fastsurf import train  # noqa: E402
 
 CONFIGS = {
     "first-order linear": (fs.RecurrentNeuron("purelin"), (0.5, 0.5)),
@@ -108,6 +112,24 @@ def table(rows) -> str:
     return "\n".join(lines)
 
 
+def trajectory_figure(path: Path, runs: int = 40, seed: int = 0) -> None:
+    """Trapped and escaped plain-LM runs of the linear neuron over its error surface, with the
+    valleys theory predicts."""
+    model, theta_true = CONFIGS["first-order linear"]
+    problem = fs.Problem(model, fs.make_sequence_data(model, theta_true, T=100, seed=0))
+    rng = np.random.default_rng(seed)
+    starts = rng.uniform([-2.0, -1.5], [2.0, 1.5], (runs, 2))
+    results = [train.levenberg_marquardt(problem, th) for th in starts]
+    labels = [train.label_end_point(problem, r.theta, r.loss, theta_true=theta_true, tol=1e-3)
+              for r in results]
+    ranges = ((-2.0, 2.0), (-1.5, 1.5))
+    surf = fs.scan.grid(problem, list(theta_true), ranges=ranges, shape=(400, 400),
+                        progress=False)
+    fig = fs.plot.trajectories(surf, results, labels, fs.valleys.predict(problem, ranges))
+    fig.axes[0].set_title("plain LM: green reached the teacher, red ended in a valley")
+    fig.savefig(path, dpi=110)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--starts", type=int, default=1000)
@@ -119,6 +141,7 @@ def main(argv=None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     text = table(rows)
     (args.out / "table.md").write_text(text + "\n")
+    trajectory_figure(args.out / "trajectories_linear.png")
     print(text)
 
 

@@ -143,6 +143,8 @@ def test_train_command_and_experiment_script(tmp_path, capsys):
     assert len(rows) == 18 and all(r["global"] + r["spurious"] <= 3 for r in rows)
     lo, hi = script.wilson(5, 10)
     assert lo < 0.5 < hi
+    script.trajectory_figure(tmp_path / "traj.png", runs=4)
+    assert (tmp_path / "traj.png").stat().st_size > 5000
 
 
 def test_bfgs_restarts_and_training_figures():
