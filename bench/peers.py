@@ -2,8 +2,9 @@
 
     python bench/peers.py [--sizes 1024 2048] [--T 100] [--repeats 5] [--out bench/peers_out]
 
-Work: the SSE grid of Horn's first-order neuron (purelin and tansig) over (w1, w2), and the
-losses of 10^5 random parameter vectors. Peers that are not installed are skipped
+Work: the SSE grid of Horn's first-order neuron (purelin and tansig) over (w1, w2), the
+losses of 10^5 random parameter vectors, and the exact Hessian of the 136-parameter MLP
+(``peers_mlp.py``). Peers that are not installed are skipped
 (``pip install -e ".[peers]"``). Every peer is compared with a NumPy float64 reference
 (``np.tanh``) by median and maximum relative difference. Writes ``peers.md`` (a Markdown
 table of median times, throughput in grid-point-steps/s and each peer's time relative to
@@ -22,9 +23,8 @@ from _timing import median_time
 import fastsurf as fs
 
 
-def numpy_grid(p, t, w1, w2, transfer):
-    """Vectorized over the grid, time loop outside (the reference)."""
-    W1, W2 = np.meshgrid(w1, w2)
+def numpy_sse(p, t, W1, W2, transfer):
+    """SSE at every (W1, W2) pair (arrays of one shape), time loop outside (the reference)."""
     a = np.zeros_like(W1)
     sse = np.zeros_like(W1)
     f = np.tanh if transfer == "tansig" else (lambda v: v)
@@ -35,11 +35,10 @@ def numpy_grid(p, t, w1, w2, transfer):
     return np.where(np.isnan(sse), np.inf, sse)
 
 
-def torch_grid_fn(transfer, compiled):
+def torch_sse_fn(transfer, compiled):
     import torch
 
-    def grid(p, t, w1, w2):
-        W2, W1 = torch.meshgrid(w2, w1, indexing="ij")
+    def sse_fn(p, t, W1, W2):
         a = torch.zeros_like(W1)
         sse = torch.zeros_like(W1)
         for k in range(p.shape[0]):
@@ -48,10 +47,10 @@ def torch_grid_fn(transfer, compiled):
             sse = sse + (t[k] - a) ** 2
         return sse
 
-    return torch.compile(grid) if compiled else grid
+    return torch.compile(sse_fn) if compiled else sse_fn
 
 
-def jax_grid_fn(transfer):
+def jax_sse_fn(transfer):
     import jax
     import jax.numpy as jnp
     jax.config.update("jax_enable_x64", True)
@@ -64,9 +63,7 @@ def jax_grid_fn(transfer):
         _, e2 = jax.lax.scan(step, 0.0, jnp.stack([p, t], axis=1))
         return e2.sum()
 
-    row = jax.vmap(point, in_axes=(0, None, None, None))
-    grid = jax.vmap(row, in_axes=(None, 0, None, None))
-    return jax.jit(grid)
+    return jax.jit(jax.vmap(point, in_axes=(0, 0, None, None)))
 
 
 def agreement(values, ref):
@@ -75,56 +72,103 @@ def agreement(values, ref):
     return float(np.median(rel)), float(rel.max())
 
 
-def _cases(transfer, prob, p, t, w1, w2):
-    """(label, callable returning the grid of SSE values) for every available implementation."""
-    n = w1.size
-    cases = []
-    for method in (("brute", "auto") if transfer == "purelin" else ("brute",)):
-        def fsurf(method=method):
-            return fs.scan.grid(prob, [0.5, 0.5], ranges=((w1[0], w1[-1]), (w2[0], w2[-1])),
-                                shape=(n, n), progress=False, method=method).values
-        cases.append(("fastsurf" + (" (structure)" if method == "auto" else ""), fsurf))
-    cases.append(("NumPy", lambda: numpy_grid(p, t, w1, w2, transfer)))
-    try:
-        import torch
-        tp, tt, t1, t2 = (torch.tensor(v) for v in (p, t, w1, w2))
-        for compiled in (False, True):
-            fn = torch_grid_fn(transfer, compiled)
-            cases.append(("PyTorch " + ("compile" if compiled else "eager"),
-                          lambda fn=fn: fn(tp, tt, t1, t2).numpy()))
-    except ImportError:
-        pass
-    try:
-        import jax.numpy as jnp
-        jfn = jax_grid_fn(transfer)
-        jp, jt, j1, j2 = (jnp.asarray(v) for v in (p, t, w1, w2))
-        cases.append(("JAX", lambda: np.asarray(jfn(j1, j2, jp, jt).block_until_ready())))
-    except ImportError:
-        pass
-    return cases
+class Work:
+    """One piece of work: the SSE of a first-order neuron at a set of (w1, w2) pairs, either a
+    grid (fastsurf computes the coordinates in its kernel) or a batch of 10^5 vectors."""
 
-
-def run(sizes=(1024, 2048), T=100, repeats=5):
-    rows = []
-    for transfer in ("purelin", "tansig"):
+    def __init__(self, transfer, T, n=None, batch=None):
         model = fs.RecurrentNeuron(transfer)
         data = fs.make_sequence_data(model, (0.5, 0.5), T=T, seed=0)
-        prob = fs.Problem(model, data)
-        p, t = data.p[0], data.t[0]
-        for n in sizes:
-            w1 = np.linspace(-2, 2, n)
-            w2 = np.linspace(-1.5, 1.5, n)
-            ref = numpy_grid(p, t, w1, w2, transfer)
-            base = None
-            for label, fn in _cases(transfer, prob, p, t, w1, w2):
-                med, mx = agreement(np.asarray(fn(), dtype=float), ref)
-                secs = median_time(fn, repeats if label != "PyTorch eager" else 2)
-                base = secs if base is None else base
-                rows.append({"work": f"{transfer} grid {n}², T={T}", "implementation": label,
-                             "time_s": secs, "gsteps": n * n * T / secs / 1e9,
-                             "vs_fastsurf": secs / base, "median_rel": med, "max_rel": mx})
-                print(rows[-1], flush=True)
-    return rows
+        self.transfer, self.T, self.n = transfer, T, n
+        self.prob = fs.Problem(model, data)
+        self.p, self.t = data.p[0], data.t[0]
+        if n is not None:
+            self.w1, self.w2 = np.linspace(-2, 2, n), np.linspace(-1.5, 1.5, n)
+            W1, W2 = np.meshgrid(self.w1, self.w2)
+            self.label = f"{transfer} grid {n}², T={T}"
+        else:
+            thetas = np.random.default_rng(0).uniform((-2, -1.5), (2, 1.5), (batch, 2))
+            self.thetas = thetas
+            W1, W2 = thetas[:, 0].copy(), thetas[:, 1].copy()
+            self.label = f"{transfer} losses of {batch:,} θ, T={T}"
+        self.W1, self.W2 = W1, W2
+        self.steps = W1.size * T
+        self.ref = numpy_sse(self.p, self.t, W1, W2, transfer)
+
+    def fastsurf_cases(self):
+        if self.n is None:
+            return [("fastsurf", lambda: self.prob.losses(self.thetas))]
+        cases = []
+        ranges = ((self.w1[0], self.w1[-1]), (self.w2[0], self.w2[-1]))
+        for method in (("brute", "auto") if self.transfer == "purelin" else ("brute",)):
+            def fsurf(method=method):
+                return fs.scan.grid(self.prob, [0.5, 0.5], ranges=ranges,
+                                    shape=(self.n, self.n), progress=False,
+                                    method=method).values
+            cases.append(("fastsurf" + (" (structure)" if method == "auto" else ""), fsurf))
+        return cases
+
+    def peer_cases(self):
+        cases = [("NumPy", lambda: numpy_sse(self.p, self.t, self.W1, self.W2, self.transfer))]
+        try:
+            import torch
+            args = [torch.tensor(v) for v in (self.p, self.t, self.W1, self.W2)]
+            for compiled in (False, True):
+                fn = torch_sse_fn(self.transfer, compiled)
+                cases.append(("PyTorch " + ("compile" if compiled else "eager"),
+                              lambda fn=fn: fn(*args).numpy()))
+        except ImportError:
+            pass
+        try:
+            import jax.numpy as jnp
+            jfn = jax_sse_fn(self.transfer)
+            jp, jt, j1, j2 = (jnp.asarray(v.ravel()) for v in (self.p, self.t, self.W1, self.W2))
+            shape = self.W1.shape
+            cases.append(("JAX (jit, vmap, lax.scan)",
+                          lambda: np.asarray(jfn(j1, j2, jp, jt).block_until_ready()
+                                             ).reshape(shape)))
+        except ImportError:
+            pass
+        return cases
+
+    def measure(self, label, fn, repeats, base):
+        med, mx = agreement(np.asarray(fn(), dtype=float), self.ref)
+        secs = median_time(fn, repeats if label != "PyTorch eager" else min(repeats, 2))
+        return {"work": self.label, "implementation": label, "time_s": secs,
+                "gsteps": self.steps / secs / 1e9, "vs_fastsurf": secs / (base or secs),
+                "median_rel": med, "max_rel": mx}
+
+
+def run(sizes=(1024, 2048), T=100, repeats=5, batch=100_000, mlp=True):
+    """Every work, fastsurf first for all of them, then the peers.
+
+    PyTorch's and JAX's thread pools keep spinning after their calls and would slow the Numba
+    threads timed after them, so every fastsurf timing is taken before any peer has run; the
+    peers then run in the same process against those baselines.
+    """
+    works = [Work(tr, T, n=n) for tr in ("purelin", "tansig") for n in sizes]
+    if batch:
+        works += [Work(tr, T, batch=batch) for tr in ("purelin", "tansig")]
+    rows, base = {}, {}
+    for w in works:
+        for label, fn in w.fastsurf_cases():
+            row = w.measure(label, fn, repeats, base.get(w.label))
+            base.setdefault(w.label, row["time_s"])
+            rows.setdefault(w.label, []).append(row)
+            print(row, flush=True)
+    for w in works:
+        for label, fn in w.peer_cases():
+            rows[w.label].append(w.measure(label, fn, repeats, base[w.label]))
+            print(rows[w.label][-1], flush=True)
+    out = [r for w in works for r in rows[w.label]]
+    if mlp:
+        from peers_mlp import run as run_mlp
+        for r in run_mlp(repeats):
+            out.append({"work": "MLP Hessian (136 weights, 320 points)",
+                        "implementation": r["implementation"], "time_s": r["time_s"],
+                        "gsteps": float("nan"), "vs_fastsurf": r["ratio_to_fastsurf"],
+                        "median_rel": float("nan"), "max_rel": r["max_rel_diff"]})
+    return out
 
 
 def write(rows, out: Path):
@@ -132,21 +176,28 @@ def write(rows, out: Path):
     lines = ["| work | implementation | median time | G grid-point-steps/s | time / fastsurf "
              "| median rel. diff | max rel. diff |", "|---|---|---|---|---|---|---|"]
     for r in rows:
+        gsteps = "–" if np.isnan(r["gsteps"]) else f"{r['gsteps']:.2f}"
+        med = "–" if np.isnan(r["median_rel"]) else f"{r['median_rel']:.1e}"
         lines.append(f"| {r['work']} | {r['implementation']} | {r['time_s'] * 1e3:.1f} ms | "
-                     f"{r['gsteps']:.2f} | {r['vs_fastsurf']:.2f} | {r['median_rel']:.1e} | "
-                     f"{r['max_rel']:.1e} |")
+                     f"{gsteps} | {r['vs_fastsurf']:.2f} | {med} | {r['max_rel']:.1e} |")
     (out / "peers.md").write_text("\n".join(lines) + "\n")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     works = list(dict.fromkeys(r["work"] for r in rows))
-    fig, axes = plt.subplots(1, len(works), figsize=(4 * len(works), 4), squeeze=False)
-    for ax, w in zip(axes[0], works):
+    ncol = min(3, len(works))
+    nrow = -(-len(works) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.5 * ncol, 3 * nrow), squeeze=False)
+    for ax in axes.flat[len(works):]:
+        ax.set_visible(False)
+    for ax, w in zip(axes.flat, works):
         sel = [r for r in rows if r["work"] == w]
-        ax.barh([r["implementation"] for r in sel], [r["gsteps"] for r in sel])
+        ax.barh([r["implementation"] for r in sel], [r["vs_fastsurf"] for r in sel])
+        ax.axvline(1.0, color="k", lw=0.8)
+        ax.axvline(3.0, color="r", lw=0.8, ls="--")
         ax.set_xscale("log")
         ax.set_title(w, fontsize=9)
-        ax.set_xlabel("G grid-point-steps/s")
+        ax.set_xlabel("time / fastsurf (dashed: 3x)")
     fig.tight_layout()
     fig.savefig(out / "peers.png", dpi=100)
     print("\n".join(lines))
@@ -157,9 +208,12 @@ def main(argv=None):
     ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048])
     ap.add_argument("--T", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=100_000,
+                    help="size of the batched-losses work (0 to skip)")
+    ap.add_argument("--no-mlp", action="store_true", help="skip the MLP Hessian rows")
     ap.add_argument("--out", type=Path, default=Path("bench/peers_out"))
     args = ap.parse_args(argv)
-    write(run(args.sizes, args.T, args.repeats), args.out)
+    write(run(args.sizes, args.T, args.repeats, args.batch, not args.no_mlp), args.out)
 
 
 if __name__ == "__main__":
