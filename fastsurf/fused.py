@@ -27,17 +27,24 @@ def input_drive(model, data, direction: np.ndarray) -> np.ndarray:
     return out
 
 
-def plane_losses(problem, origin, d1, d2, x, y, progress, method="auto"):
+def has_fused_kernel(problem) -> bool:
+    """Whether plane scans of ``problem`` run the fused recurrent-neuron kernels."""
+    from .models.recurrent import RecurrentNeuron
+    from .problem import Problem
+    return isinstance(problem, Problem) and isinstance(problem.model, RecurrentNeuron)
+
+
+def plane_losses(problem, origin, d1, d2, x, y, progress, method="auto", dtype=np.float64):
     """Fused evaluation of a plane scan, or None when no fused kernel applies.
 
     Returns the loss (SSE scaled by ``problem.loss_scale``) at origin + x_j d1 + y_i d2 as an
-    array (len(y), len(x)). ``method="auto"`` takes the structural fast path when it applies
-    (purelin neuron, one direction moving only input weights and the bias); ``"brute"`` always
-    runs the time loop at every point.
+    array (len(y), len(x)) of ``dtype``. ``method="auto"`` takes the structural fast path when
+    it applies (purelin neuron, one direction moving only input weights and the bias);
+    ``"brute"`` always runs the time loop at every point. With ``dtype=np.float32`` the time
+    loop runs in float32 (inputs, coordinates and state rounded to float32); the structural
+    path computes in float64 and rounds its result.
     """
-    from .models.recurrent import RecurrentNeuron
-    from .problem import Problem
-    if not (isinstance(problem, Problem) and isinstance(problem.model, RecurrentNeuron)):
+    if not has_fused_kernel(problem):
         return None
     model, data = problem.model, problem.data
     fb = slice(model.n_inputs, model.n_inputs + model.feedback_delays)
@@ -46,19 +53,22 @@ def plane_losses(problem, origin, d1, d2, x, y, progress, method="auto"):
     if method == "auto" and model.transfer == "purelin" and (
             not np.any(d1[fb]) or not np.any(d2[fb])):
         if np.any(d1[fb]):
-            return _linear_fast_path(problem, origin, d2, d1, y, x, progress).T.copy()
-        return _linear_fast_path(problem, origin, d1, d2, x, y, progress)
+            out = _linear_fast_path(problem, origin, d2, d1, y, x, progress).T
+        else:
+            out = _linear_fast_path(problem, origin, d1, d2, x, y, progress)
+        return np.ascontiguousarray(out, dtype=dtype)
     if not np.any(d2[fb]) and np.any(d1[fb]):
-        return plane_losses(problem, origin, d2, d1, y, x, progress, method).T.copy()
+        return plane_losses(problem, origin, d2, d1, y, x, progress, method, dtype).T.copy()
     U0, U1, V = (input_drive(model, data, v) for v in (origin, d1, d2))
     a0 = data.initial_outputs(model.feedback_delays)
-    out = np.empty((len(y), len(x)))
+    args = [np.ascontiguousarray(v, dtype=dtype) for v in
+            (U0, U1, V, data.t, a0, origin[fb], d1[fb], d2[fb], x, y)]
+    out = np.empty((len(y), len(x)), dtype=dtype)
     starts = range(0, len(y), TILE_ROWS)
     with progress_bar(progress, total=len(starts), unit="tile", desc="scan") as bar:
         for r0 in starts:
             r1 = min(r0 + TILE_ROWS, len(y))
-            kr.sse_plane(U0, U1, V, data.t, a0, origin[fb].copy(), d1[fb].copy(),
-                         d2[fb].copy(), x, y[r0:r1], model._code, out[r0:r1])
+            kr.sse_plane(*args[:-1], args[-1][r0:r1], model._code, out[r0:r1])
             bar.update(1)
     if problem.loss_scale != 1.0:
         out *= problem.loss_scale

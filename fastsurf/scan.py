@@ -21,6 +21,9 @@ from .kernels.arrays import count_nonfinite
 #: Scan evaluation methods (see :func:`grid`).
 METHODS = ("auto", "brute")
 
+#: Value types of a scan (see :func:`grid`).
+DTYPES = ("float64", "float32")
+
 #: Largest number of parameter vectors materialised at once by the generic (non-fused) path.
 TILE_POINTS = 1 << 15
 
@@ -233,11 +236,24 @@ def grid_axes(problem, center, axes) -> tuple[np.ndarray, tuple[int, int]]:
 
 
 # --- evaluation ----------------------------------------------------------------------------------
-def _evaluate_plane(problem, origin, d1, d2, x, y, progress, method) -> np.ndarray:
+def _check_dtype(problem, dtype) -> np.dtype:
+    """``np.float64`` or ``np.float32``, the latter only where a float32 kernel exists."""
+    from .fused import has_fused_kernel
+    name = np.dtype(dtype).name if isinstance(dtype, (type, np.dtype)) else dtype
+    check_choice("dtype", name, DTYPES)
+    if name == "float32" and not has_fused_kernel(problem):
+        raise ValueError("dtype='float32' is available for RecurrentNeuron problems (fused "
+                         f"kernels); {type(getattr(problem, 'model', problem)).__name__} scans "
+                         "compute in float64 (use dtype='float64')")
+    return np.dtype(name)
+
+
+def _evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
+                    dtype=np.float64) -> np.ndarray:
     """Loss at origin + x_j d1 + y_i d2 for every (i, j)."""
     from ._progress import progress_bar
     from .fused import plane_losses
-    fused = plane_losses(problem, origin, d1, d2, x, y, progress, method)
+    fused = plane_losses(problem, origin, d1, d2, x, y, progress, method, dtype)
     if fused is not None:
         return fused
     ny, nx = len(y), len(x)
@@ -255,18 +271,19 @@ def _evaluate_plane(problem, origin, d1, d2, x, y, progress, method) -> np.ndarr
     return out
 
 
-def _run(problem, origin, d1, d2, ranges, shape, progress, method):
-    """Check ranges and shape, then evaluate origin + x d1 + y d2 on the grid:
+def _run(problem, origin, d1, d2, ranges, shape, progress, method, dtype):
+    """Check ranges, shape and dtype, then evaluate origin + x d1 + y d2 on the grid:
     (values, x, y, ranges, elapsed seconds)."""
     check_progress(progress)
     ranges = _check_ranges(ranges)
     ny, nx = _check_shape(shape)
-    check_grid_memory(ny, nx)
+    dtype = _check_dtype(problem, dtype)
+    check_grid_memory(ny, nx, dtype.itemsize)
     x = np.linspace(*ranges[0], nx)
     y = np.linspace(*ranges[1], ny)
     t0 = time.perf_counter()
     values = _evaluate_plane(problem, origin, d1, d2, x, y, progress,
-                             check_choice("method", method, METHODS))
+                             check_choice("method", method, METHODS), dtype)
     return values, x, y, ranges, time.perf_counter() - t0
 
 
@@ -275,7 +292,7 @@ def _finish(problem, values, x, y, kind, origin, axes, d1, d2, labels, ranges, e
     T = getattr(getattr(problem, "data", None), "T", None)
     n_seq = getattr(getattr(problem, "data", None), "n_seq", 1)
     meta = {**problem.describe(), "ranges": [list(ranges[0]), list(ranges[1])],
-            "shape": list(values.shape), "dtype": "float64", "elapsed_s": elapsed,
+            "shape": list(values.shape), "dtype": values.dtype.name, "elapsed_s": elapsed,
             "n_nonfinite": int(count_nonfinite(values)), **extra}
     if T is not None and elapsed > 0:
         meta["grid_point_steps_per_s"] = values.size * T * n_seq / elapsed
@@ -284,7 +301,8 @@ def _finish(problem, values, x, y, kind, origin, axes, d1, d2, labels, ranges, e
 
 
 def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=(512, 512),
-         client=None, store=None, progress=None, method: str = "auto") -> Surface:
+         client=None, store=None, progress=None, method: str = "auto",
+         dtype: str = "float64") -> Surface:
     """Loss over a grid of two parameters, the others fixed at ``center``.
 
     Parameters
@@ -308,6 +326,13 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
         linear in the input weights and bias, so along such an axis the SSE is a quadratic
         and the scan costs O(n T + n^2) instead of O(n^2 T) (equal to brute force to
         rounding; tested). ``"brute"`` evaluates the recurrence at every point.
+    dtype : {"float64", "float32"}
+        Precision of the values. ``"float32"`` (RecurrentNeuron problems only) runs the
+        recurrence in float32 — inputs, targets, grid coordinates and state rounded to float32,
+        8 SIMD lanes instead of 4, about twice as fast; the structural purelin path computes in
+        float64 and rounds. Measured against float64 on Horn's grids (T = 100, docs/
+        performance.md): median relative difference about 1e-6, growing with T and near
+        instability. float64 is the default and the reference.
 
     Returns
     -------
@@ -327,7 +352,7 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
     e1 = np.zeros(P)
     e1[ax1] = 1.0
     values, x, y, ranges, elapsed = _run(problem, origin, e0, e1, ranges, shape, progress,
-                                         method)
+                                         method, dtype)
     names = problem.param_names
     return _finish(problem, values, x, y, "grid", center, (ax0, ax1), None, None,
                    (names[ax0], names[ax1]), ranges, elapsed,
@@ -336,7 +361,7 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
 
 def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512, 512),
           normalize: str | None = None, client=None, store=None, progress=None,
-          method: str = "auto") -> Surface:
+          method: str = "auto", dtype: str = "float64") -> Surface:
     """Loss over the plane theta = origin + x * d1 + y * d2.
 
     Parameters
@@ -344,7 +369,7 @@ def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512
     problem : Problem or FunctionProblem
     origin, d1, d2 : array_like, shape (P,)
         Origin and the two directions (non-zero, not parallel).
-    ranges, shape, client, store, progress, method
+    ranges, shape, client, store, progress, method, dtype
         As in :func:`grid`.
     normalize : {None, "unit"}
         ``"unit"`` rescales d1 and d2 to unit length first; None uses them as given.
@@ -367,7 +392,7 @@ def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512
         d1 = d1 / np.linalg.norm(d1)
         d2 = d2 / np.linalg.norm(d2)
     values, x, y, ranges, elapsed = _run(problem, origin, d1, d2, ranges, shape, progress,
-                                         method)
+                                         method, dtype)
     return _finish(problem, values, x, y, "plane", origin, None, d1, d2, ("x", "y"), ranges,
                    elapsed, {"normalize": normalize, "method": method})
 

@@ -31,43 +31,51 @@ _LN2_LO = 1.90821492927058770002e-10
 _ROUND_MAGIC = 6755399441055744.0
 
 
+def _is_float(t, bits=(32, 64)) -> bool:
+    return isinstance(t, types.Float) and t.bitwidth in bits
+
+
 @intrinsic
 def _float_bits(typingctx, x):
-    """Reinterpret a float64 as int64 (bit cast)."""
-    if not (isinstance(x, types.Float) and x.bitwidth == 64):
+    """Reinterpret a float64 as int64 (a float32 as int32): a bit cast."""
+    if not _is_float(x):
         return None
+    int_t = types.int64 if x.bitwidth == 64 else types.int32
 
     def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
+        return builder.bitcast(args[0], ir.IntType(x.bitwidth))
 
-    return types.int64(types.float64), codegen
+    return int_t(x), codegen
 
 
 @intrinsic
 def _bits_float(typingctx, i):
-    """Reinterpret an int64 as float64 (bit cast)."""
-    if not (isinstance(i, types.Integer) and i.bitwidth == 64):
+    """Reinterpret an int64 as float64 (an int32 as float32): a bit cast."""
+    if not (isinstance(i, types.Integer) and i.bitwidth in (32, 64)):
         return None
+    float_t = types.float64 if i.bitwidth == 64 else types.float32
 
     def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
+        return builder.bitcast(args[0], ir.DoubleType() if i.bitwidth == 64 else ir.FloatType())
 
-    return types.float64(types.int64), codegen
+    return float_t(i), codegen
 
 
 @intrinsic
 def _fma(typingctx, a, b, c):
-    """a * b + c with a single rounding (llvm.fma; one instruction on FMA hardware)."""
-    if not all(isinstance(v, types.Float) and v.bitwidth == 64 for v in (a, b, c)):
+    """a * b + c with a single rounding (llvm.fma; one instruction on FMA hardware), for three
+    float64 or three float32 arguments."""
+    if not (all(_is_float(v) for v in (a, b, c)) and a.bitwidth == b.bitwidth == c.bitwidth):
         return None
+    float_t = a
 
     def codegen(context, builder, signature, args):
-        dbl = ir.DoubleType()
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(dbl, [dbl] * 3),
-                                            "llvm.fma.f64")
+        ty = ir.DoubleType() if float_t.bitwidth == 64 else ir.FloatType()
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ty, [ty] * 3),
+                                            f"llvm.fma.f{float_t.bitwidth}")
         return builder.call(fn, args)
 
-    return types.float64(types.float64, types.float64, types.float64), codegen
+    return float_t(float_t, float_t, float_t), codegen
 
 
 @njit(cache=True, inline="always")
