@@ -256,6 +256,11 @@ def _evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
     fused = plane_losses(problem, origin, d1, d2, x, y, progress, method, dtype)
     if fused is not None:
         return fused
+    if method == "auto":
+        from .structure import quadratic_plane_losses
+        quadratic = quadratic_plane_losses(problem, origin, d1, d2, x, y)
+        if quadratic is not None:
+            return quadratic
     ny, nx = len(y), len(x)
     out = np.empty((ny, nx))
     rows_per_tile = max(1, TILE_POINTS // nx)
@@ -322,10 +327,13 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
     progress : bool or None
         Progress bar over tiles; None shows it only when the scan takes longer than 2 s.
     method : {"auto", "brute"}
-        ``"auto"`` exploits structure where it applies: for a purelin neuron the outputs are
-        linear in the input weights and bias, so along such an axis the SSE is a quadratic
-        and the scan costs O(n T + n^2) instead of O(n^2 T) (equal to brute force to
-        rounding; tested). ``"brute"`` evaluates the recurrence at every point.
+        ``"auto"`` exploits structure where it applies: along an axis that moves only
+        parameters the outputs are affine in (``model.linear_params()``: the input weights and
+        bias of a purelin neuron, the output layer of an MLP or LayeredRecurrent net) the SSE
+        is a quadratic on every row, so a grid costs O(n) forward passes instead of O(n^2)
+        (for purelin neurons a fused kernel: O(n T + n^2) instead of O(n^2 T); see
+        :mod:`fastsurf.structure`). Equal to brute force to rounding (tested).
+        ``"brute"`` evaluates the model at every point.
     dtype : {"float64", "float32"}
         Precision of the values. ``"float32"`` (RecurrentNeuron problems only) runs the
         recurrence in float32 — inputs, targets, grid coordinates and state rounded to float32,

@@ -58,6 +58,12 @@ class Model:
     def sse_hessian(self, theta: np.ndarray, data) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} has no exact Hessian yet")
 
+    def linear_params(self) -> tuple[int, ...]:
+        """Indices of the parameters in which the outputs are jointly affine while the others
+        are fixed (e.g. the output layer of a net with a linear output). Scans use this: along
+        a direction that moves only these the SSE is a quadratic (``fastsurf.structure``)."""
+        return ()
+
     def describe(self) -> dict:
         """Plain-data description stored in result metadata."""
         return {"model": type(self).__name__}

@@ -45,6 +45,10 @@ class LayeredRecurrent(Model):
     def describe(self) -> dict:
         return {"model": "LayeredRecurrent", "hidden": self.hidden}
 
+    def linear_params(self) -> tuple[int, ...]:
+        """LWout and b2: the output layer is linear and not fed back."""
+        return tuple(range(self.n_params - self.hidden - 1, self.n_params))
+
     def init(self, rng=None) -> np.ndarray:
         """Uniform weights in [-0.5, 0.5] (recurrent weights scaled by 1/S for stability)."""
         rng = as_rng(rng)

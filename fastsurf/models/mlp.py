@@ -88,6 +88,11 @@ class MLP(Model):
         w0, b0 = int(self._w_off[l]), int(self._b_off[l])
         return slice(w0, w0 + n_out * n_in), slice(b0, b0 + n_out)
 
+    def linear_params(self) -> tuple[int, ...]:
+        """The output layer's weights and biases (the output layer is linear)."""
+        ws, bs = self.layer_slices(len(self.widths) - 1)
+        return tuple(range(ws.start, bs.stop))
+
     def init(self, rng=None) -> np.ndarray:
         """He-normal weights (std sqrt(2 / n_in)) and zero biases."""
         rng = as_rng(rng)

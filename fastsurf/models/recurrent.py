@@ -86,6 +86,14 @@ class RecurrentNeuron(Model):
         return (data.p, data.t, data.initial_outputs(self.feedback_delays), self._delays,
                 self.feedback_delays, self.bias, self._code)
 
+    def linear_params(self) -> tuple[int, ...]:
+        """For purelin: the input weights and the bias (the outputs are linear in them for fixed
+        feedback weights); none for tansig/logsig."""
+        if self.transfer != "purelin":
+            return ()
+        fb_end = self.n_inputs + self.feedback_delays
+        return tuple(range(self.n_inputs)) + tuple(range(fb_end, self.n_params))
+
     def describe(self) -> dict:
         return {"model": "RecurrentNeuron", "transfer": self.transfer,
                 "feedback_delays": self.feedback_delays,
