@@ -22,3 +22,14 @@ def test_reproduce_horn2009_quick(tmp_path, capsys):
     report = (tmp_path / "report.txt").read_text()
     assert "matched 5, predicted-not-found 0" in report      # Horn's Fig. 3 set-up
     assert "E_k = 3.1287204568" in report
+
+
+def test_prelude_shows_failed_line_searches(tmp_path, capsys):
+    res = _load("horn2009_prelude").main(["--out", str(tmp_path)])
+    failed = res.meta["failed_line_searches"]
+    assert failed and res.reason == "line search"
+    # the first failure's direction was scanned and the stalled point's gradient is huge
+    assert len(res.meta["line_profiles"]) == failed[-1] + 1
+    assert "stalled point: |grad|" in capsys.readouterr().out
+    for fig in ("line_profiles", "line_profile_zoom"):
+        assert (tmp_path / f"{fig}.png").stat().st_size > 5000

@@ -27,22 +27,31 @@ def trajectories(surface, results, labels=None, predicted=None, max_runs: int = 
     return fig
 
 
-def line_profiles(result, max_panels: int = 12, log: bool = True):
+def line_profiles(result, max_panels: int = 12, log: bool = True, iterations=None):
     """The loss along each BFGS search direction (``bfgs(..., record_line_profiles=True)``),
-    one panel per iteration; iterations whose line search failed are drawn in red."""
+    one panel per iteration; iterations whose line search failed are drawn in red.
+
+    ``iterations`` chooses the iterations drawn (default: the first ``max_panels``)."""
     import matplotlib.pyplot as plt
     profiles = result.meta.get("line_profiles", [])
     if not profiles:
         raise ValueError("result has no line profiles: train with record_line_profiles=True")
     failed = set(result.meta.get("failed_line_searches", []))
-    n = min(len(profiles), max_panels)
+    if iterations is None:
+        iterations = range(min(len(profiles), max_panels))
+    iterations = [int(k) for k in iterations]
+    bad = [k for k in iterations if not 0 <= k < len(profiles)]
+    if bad:
+        raise ValueError(f"iterations must lie in [0, {len(profiles) - 1}], got {bad}")
+    n = len(iterations)
     cols = min(4, n)
     rows = (n + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows), squeeze=False)
-    for k, ax in enumerate(axes.ravel()):
-        if k >= n:
+    for panel, ax in enumerate(axes.ravel()):
+        if panel >= n:
             ax.axis("off")
             continue
+        k = iterations[panel]
         prof = profiles[k]
         ax.plot(prof.alpha, prof.values, color="C3" if k in failed else "C0", lw=0.8)
         if log:
