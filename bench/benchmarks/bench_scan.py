@@ -14,17 +14,41 @@ def _problem(transfer):
 
 
 class GridScan:
-    params = (["purelin", "tansig"], [1024, 2048])
-    param_names = ["transfer", "n"]
+    """Brute force (the time loop at every point) in both precisions."""
+    params = (["purelin", "tansig"], [1024, 2048], ["float64", "float32"])
+    param_names = ["transfer", "n", "dtype"]
     timeout = 300
 
-    def setup(self, transfer, n):
+    def setup(self, transfer, n, dtype):
         self.prob = _problem(transfer)
-        fs.scan.grid(self.prob, [0.5, 0.5], shape=(64, 64), progress=False)  # compile / load
+        fs.scan.grid(self.prob, [0.5, 0.5], shape=(64, 64), progress=False, method="brute",
+                     dtype=dtype)  # compile / load
 
-    def time_grid(self, transfer, n):
+    def time_grid(self, transfer, n, dtype):
         fs.scan.grid(self.prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(n, n),
-                     progress=False)
+                     progress=False, method="brute", dtype=dtype)
+
+
+class StructuralScan:
+    """method="auto": the SSE is a quadratic along the input weight of a purelin neuron and
+    along the output-layer weights of an MLP (fastsurf.structure)."""
+    params = (["purelin neuron", "MLP 136"], [512, 2048])
+    param_names = ["model", "n"]
+    timeout = 300
+
+    def setup(self, model, n):
+        if model == "purelin neuron":
+            self.prob = _problem("purelin")
+            self.center, self.axes = np.array([0.5, 0.5]), (0, 1)
+        else:
+            net = fs.MLP(activation="softplus", beta=20.0)
+            x = np.linspace(-1, 1, 320)
+            self.prob = fs.Problem(net, fs.RegressionData(x, np.sin(np.pi * x)))
+            self.center, self.axes = net.init(0), (net.linear_params()[0], 3)
+        fs.scan.grid(self.prob, self.center, axes=self.axes, shape=(16, 16), progress=False)
+
+    def time_grid(self, model, n):
+        fs.scan.grid(self.prob, self.center, axes=self.axes, shape=(n, n), progress=False)
 
 
 class BatchLosses:
