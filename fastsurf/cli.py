@@ -57,6 +57,12 @@ def _add_scan(subparsers) -> None:
     p.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--no-plot", action="store_true", help="do not write surface.png")
+    p.add_argument("--method", choices=("auto", "brute"), default="auto",
+                   help="auto: exploit structure where it applies (default); brute: run the "
+                        "recurrence at every point")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="precision of the recurrence (float32: about twice as fast, ~1e-7 "
+                        "relative; default float64)")
     p.add_argument("--valleys", action="store_true",
                    help="overlay the valleys predicted by theory (and list them)")
     p.set_defaults(func=run_scan)
@@ -71,7 +77,8 @@ def run_scan(args) -> int:
     t0 = time.perf_counter()
     surface = fs.scan.grid(problem, np.array(theta_true), axes=(0, 1),
                            ranges=(args.x_range, args.y_range), shape=args.shape,
-                           progress=False if args.no_progress else None)
+                           progress=False if args.no_progress else None,
+                           method=args.method, dtype=args.dtype)
     elapsed = time.perf_counter() - t0
     args.out.mkdir(parents=True, exist_ok=True)
     npz = surface.save(args.out / "surface.npz")
@@ -79,7 +86,9 @@ def run_scan(args) -> int:
     ny, nx = surface.shape
     steps = ny * nx * args.T * args.n_seq
     print(f"fastsurf scan: {args.net} neuron, T={args.T}, n_seq={args.n_seq}, "
-          f"grid {ny}x{nx} over w1 in {args.x_range}, w2 in {args.y_range}")
+          f"grid {ny}x{nx} over w1 in {args.x_range}, w2 in {args.y_range}"
+          + ("" if args.dtype == "float64" else f", {args.dtype}")
+          + ("" if args.method == "auto" else f", method={args.method}"))
     print(f"  time        {elapsed:.3f} s  ({steps / elapsed / 1e9:.2f} G grid-point-steps/s)")
     print(f"  minimum     SSE = {best:.6g} at w1 = {x:.4f}, w2 = {y:.4f}")
     share = 100 * surface.n_nonfinite / surface.values.size

@@ -35,3 +35,16 @@ def test_python_dash_m(tmp_path):
                           "--out", str(tmp_path), "--no-plot"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "minimum" in res.stdout
+
+
+def test_scan_dtype_and_method(tmp_path, capsys):
+    base = ["scan", "--net", "tansig", "--shape", "16,12", "--T", "20", "--no-plot",
+            "--no-progress"]
+    assert main(base + ["--out", str(tmp_path / "f64")]) == 0
+    assert main(base + ["--dtype", "float32", "--method", "brute",
+                        "--out", str(tmp_path / "f32")]) == 0
+    assert "float32, method=brute" in capsys.readouterr().out
+    s64 = scan.Surface.load(tmp_path / "f64" / "surface.npz")
+    s32 = scan.Surface.load(tmp_path / "f32" / "surface.npz")
+    assert s32.values.dtype == np.float32 and s32.meta["dtype"] == "float32"
+    np.testing.assert_allclose(s32.values, s64.values, rtol=1e-4)
