@@ -99,11 +99,11 @@ def _common(max_iter, goal, gtol):
 
 
 def _lm_checks(max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max):
+    mu_max = check_real("mu_max", mu_max, minimum=0.0, strict_min=True)
     return (*_common(max_iter, goal, gtol),
-            check_real("mu", mu, minimum=0.0, strict_min=True),
+            check_real("mu", mu, minimum=0.0, maximum=mu_max, strict_min=True),
             check_real("mu_dec", mu_dec, minimum=0.0, maximum=1.0, strict_min=True),
-            check_real("mu_inc", mu_inc, minimum=1.0, strict_min=True),
-            check_real("mu_max", mu_max, minimum=0.0, strict_min=True))
+            check_real("mu_inc", mu_inc, minimum=1.0, strict_min=True), mu_max)
 
 
 def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
@@ -118,7 +118,7 @@ def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
     |grad| <= ``gtol``, after ``max_iter`` iterations, or when mu exceeds ``mu_max``. A
     ``detector`` can reject a step that lowers the total loss (it then counts as a failure);
     so is a step with a non-finite trial loss (overflow) or from an exactly singular system.
-    Requires 0 < ``mu_dec`` <= 1 < ``mu_inc``.
+    Requires 0 < ``mu_dec`` <= 1 < ``mu_inc`` and 0 < ``mu`` <= ``mu_max``.
     """
     max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max = _lm_checks(
         max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max)
@@ -303,7 +303,7 @@ METHODS = {"lm": levenberg_marquardt, "bfgs": bfgs, "gd": gd, "adadelta": adadel
 #: Engines of :func:`multistart`.
 ENGINES = ("auto", "python", "numba")
 #: Starts per call of the parallel LM kernel (one progress-bar step).
-KERNEL_CHUNK = 1024
+KERNEL_CHUNK = 4096
 
 
 @dataclass
