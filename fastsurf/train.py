@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._progress import progress_bar
-from ._validation import as_rng, as_theta, check_choice, check_int, check_real
+from ._validation import as_rng, as_theta, as_theta_batch, check_choice, check_int, check_real
 
 
 class InstabilityDetector:
@@ -480,7 +480,13 @@ def multistart(problem, n: int, method: str = "lm", seed=0, init=None, theta_tru
         model = getattr(problem, "model", None)
         init = model.init if model is not None else (
             lambda r: r.uniform(-1.0, 1.0, problem.n_params))
-    starts = np.array([as_theta("init(rng)", init(rng), problem.n_params) for _ in range(n)])
+    draws = [init(rng) for _ in range(n)]
+    try:
+        starts = np.array(draws, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("init(rng) must return vectors of n_params="
+                         f"{problem.n_params} real numbers") from None
+    starts = as_theta_batch("init(rng)", starts, problem.n_params)
     if client is None:
         with progress_bar(progress, total=n, unit="run", desc=method) as bar:
             out = _run_batch(problem, method, engine, options, starts, bar)
