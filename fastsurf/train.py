@@ -10,7 +10,10 @@ analysis names the causes, zero initial conditions and the particular input sequ
 preceding targets (or zero); (c) :func:`curriculum` — train on growing prefixes; (d)
 ``detector=`` of :func:`levenberg_marquardt` — reject a step (raising mu) when one sequence's
 error jumps or the response grows. ``scripts/horn2009_training.py`` measures which help.
-Not yet here: a fused parallel multistart kernel and Dask execution.
+Many starts: :func:`multistart` runs LM on a Problem over a RecurrentNeuron in a parallel
+Numba kernel (:mod:`fastsurf.kernels.lm`: lanes of runs advance together in SIMD), other
+problems and methods with one trainer call per start; ``client=`` runs batches of starts on a
+Dask cluster with the same bits as a local run.
 """
 
 from __future__ import annotations
