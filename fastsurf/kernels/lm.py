@@ -12,7 +12,8 @@ advance together, one time step at a time with the lanes innermost (the loops ve
 in ``recurrent.sse_batch``). Every evaluation of a lane is one forward RTRL pass (DESIGN §4)
 that gives the loss at its point and J^T J, J^T e there without forming J: a trial that is
 accepted already carries the normal equations of the next iteration. A lane whose run ends
-takes the next start of its chunk. Lanes never mix, so a run's bits do not depend on the
+takes the next start of its chunk; once they run out, the running lanes move to the front so
+that the passes shrink. Lanes never mix, so a run's bits do not depend on the
 threads, the chunking, or which runs share its block; the loss is summed in the order of
 ``recurrent._sse_one_theta`` (the same bits as ``Problem.loss``).
 """
@@ -279,9 +280,23 @@ def _chunk(f, fd, starts, lo, hi, p, t, a0, delays, n_fb, has_bias, scale, max_i
                     nxt += 1
                 else:
                     run[l] = -1
-                    X[:, l] = 0.0
-        while nl > 0 and run[nl - 1] < 0:
-            nl -= 1
+        # keep the running lanes in front so that the passes shrink as the chunk runs out
+        dst = 0
+        for l in range(nl):
+            if run[l] >= 0:
+                if l != dst:
+                    run[dst] = run[l]
+                    fresh[dst] = fresh[l]
+                    loss[dst] = loss[l]
+                    mu[dst] = mu[l]
+                    for i in range(P):
+                        X[i, dst] = X[i, l]
+                        TH[i, dst] = TH[i, l]
+                        Gc[i, dst] = Gc[i, l]
+                        for q in range(i, P):
+                            JTJc[i, q, dst] = JTJc[i, q, l]
+                dst += 1
+        nl = dst
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
