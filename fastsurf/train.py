@@ -451,8 +451,11 @@ def multistart(problem, n: int, method: str = "lm", seed=0, init=None, theta_tru
     engine : {"auto", "python", "numba"}
         "numba": the parallel LM kernel (:mod:`fastsurf.kernels.lm`), for ``method="lm"`` on a
         ``Problem`` over a ``RecurrentNeuron`` without ``detector=`` (else ValueError); it
-        runs exactly the algorithm of :func:`levenberg_marquardt` (end points equal to
-        rounding, ~1e-12 relative) and keeps no histories or trajectories. "python": one call
+        runs exactly the algorithm of :func:`levenberg_marquardt` (only the order of the
+        sums in J^T J, J^T e and the solve differ: end points agree to 1e-10 relative or
+        better; near a flat minimum, or where J^T J is ill-conditioned, rounding can decide
+        a last step or the stopping test differently) and keeps no histories or
+        trajectories. "python": one call
         of the trainer per start. "auto": "numba" where it applies.
     batch : int
         Starts per Dask task (with ``client``).

@@ -95,8 +95,9 @@ def test_numba_engine_equals_python_engine_on_whole_runs(name):
     assert (a.meta["engine"], b.meta["engine"]) == ("numba", "python")
     np.testing.assert_array_equal(a.starts, b.starts)
     same = (a.iterations == b.iterations) & (a.n_evals == b.n_evals)
-    assert same.mean() >= 0.9
-    assert np.mean(a.reasons == b.reasons) >= 0.9
+    assert same.mean() >= 0.95                   # measured 0.993-1 (seeds 7, 8)
+    assert np.mean(a.converged == b.converged) >= 0.95
+    assert np.mean(a.reasons == b.reasons) >= 0.85   # measured 0.917-1
     both = a.converged & b.converged
     assert both.mean() >= 0.8
     np.testing.assert_allclose(a.thetas[both], b.thetas[both], rtol=1e-10, atol=1e-12)
