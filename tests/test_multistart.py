@@ -114,22 +114,45 @@ def test_same_seed_same_bits_whatever_the_batch():
         np.testing.assert_array_equal(getattr(a, field)[:70], getattr(c, field))
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered")
 @pytest.mark.parametrize("engine", ["numba", "python"])
 def test_overflow_is_a_rejected_step_and_a_non_finite_start_ends_at_once(engine):
     model = fs.RecurrentNeuron("purelin")
     prob = fs.Problem(model, _data(model, (0.5, 0.5), T=100))
-    starts = iter([[0.5, 60.0], [1.0, -3.0], [0.2, 2.5], [-1.0, 40.0]])
-    res = train.multistart(prob, 4, init=lambda rng: np.array(next(starts)), engine=engine,
+    starts = iter([[0.5, 60.0], [1.0, -3.0], [0.2, 2.5], [-1.0, 40.0], [1e-5, 37.0]])
+    res = train.multistart(prob, 5, init=lambda rng: np.array(next(starts)), engine=engine,
                            progress=False)
     assert np.isinf(prob.loss([0.5, 60.0])) and np.isinf(prob.loss([-1.0, 40.0]))
     for r in (0, 3):        # 60^100 overflows: the run ends where it started
         assert res.reasons[r] == "non-finite start" and res.losses[r] == np.inf
         assert res.iterations[r] == 0 and res.n_evals[r] == 1 and not res.converged[r]
         np.testing.assert_array_equal(res.thetas[r], res.starts[r])
-    # unstable but finite starts (3^100 ~ 5e47): their first trial steps overflow
-    assert np.all(np.isfinite(res.losses[1:3])) and np.all(np.isfinite(res.thetas))
-    assert np.all(res.losses[1:3] < np.array([prob.loss(s) for s in res.starts[1:3]]))
+    # unstable but finite starts (3^100 ~ 5e47): their first trial steps overflow; at
+    # (1e-5, 37) the loss is finite (5e298) but J^T J overflows to inf
+    assert not np.all(np.isfinite(prob.jacobian([1e-5, 37.0]).T @ prob.jacobian([1e-5, 37.0])))
+    ok = [1, 2, 4]
+    assert np.all(np.isfinite(res.losses[ok])) and np.all(np.isfinite(res.thetas))
+    assert np.all(res.losses[ok] < np.array([prob.loss(s) for s in res.starts[ok]]))
     assert res.labels[0] != "global"
+
+
+def test_singular_normal_equations_are_a_rejected_step():
+    from fastsurf.kernels.lm import _solve
+    # e = 1 - 1e10 (x0 + x1): J^T J = 1e20 [[1, 1], [1, 1]] absorbs mu = 1e-3 exactly, so the
+    # system is singular until mu has grown; LM rejects those steps and goes on.
+    prob = fs.FunctionProblem(lambda x: (1 - 1e10 * (x[0] + x[1])) ** 2, n_params=2,
+                              residuals=lambda x: np.array([1 - 1e10 * (x[0] + x[1])]),
+                              jacobian=lambda x: np.array([[-1e10, -1e10]]))
+    res = train.levenberg_marquardt(prob, [0.0, 0.0], max_iter=3)
+    assert res.n_evals > res.n_iter + 1 and res.loss < 1.0
+    x = np.ones(2)
+    _solve(np.array([[1.0, 2.0], [2.0, 4.0]]), x)
+    assert not np.all(np.isfinite(x))
+    M = np.random.default_rng(0).standard_normal((5, 5))
+    b = np.arange(5.0)
+    x = b.copy()
+    _solve(M.copy(), x)
+    np.testing.assert_allclose(M @ x, b, atol=1e-12)
 
 
 @pytest.fixture(scope="module")
