@@ -179,6 +179,17 @@ def _trial(l, TH, JTJc, Gc, mu, M, rhs, X):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _load(l, r, starts, mu0, run, X, fresh, mu, steps, evals):
+    """Lane l starts run r."""
+    run[l] = r
+    X[:, l] = starts[r]
+    fresh[l] = True
+    mu[l] = mu0
+    steps[r] = 0
+    evals[r] = 0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _chunk(f, fd, starts, lo, hi, p, t, a0, delays, n_fb, has_bias, scale, max_iter, goal,
            gtol, mu0, mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals):
     """LM runs of starts[lo:hi] on LANES lanes that refill as runs end."""
@@ -207,12 +218,7 @@ def _chunk(f, fd, starts, lo, hi, p, t, a0, delays, n_fb, has_bias, scale, max_i
     nxt = lo
     for l in range(L):
         if nxt < hi:
-            run[l] = nxt
-            X[:, l] = starts[nxt]
-            fresh[l] = True
-            mu[l] = mu0
-            steps[nxt] = 0
-            evals[nxt] = 0
+            _load(l, nxt, starts, mu0, run, X, fresh, mu, steps, evals)
             nxt += 1
     nl = min(L, hi - lo)
     while nl > 0:
@@ -271,12 +277,7 @@ def _chunk(f, fd, starts, lo, hi, p, t, a0, delays, n_fb, has_bias, scale, max_i
                 losses[r] = loss[l]
                 reasons[r] = why
                 if nxt < hi:
-                    run[l] = nxt
-                    X[:, l] = starts[nxt]
-                    fresh[l] = True
-                    mu[l] = mu0
-                    steps[nxt] = 0
-                    evals[nxt] = 0
+                    _load(l, nxt, starts, mu0, run, X, fresh, mu, steps, evals)
                     nxt += 1
                 else:
                     run[l] = -1
