@@ -10,18 +10,22 @@ analysis names the causes, zero initial conditions and the particular input sequ
 preceding targets (or zero); (c) :func:`curriculum` — train on growing prefixes; (d)
 ``detector=`` of :func:`levenberg_marquardt` — reject a step (raising mu) when one sequence's
 error jumps or the response grows. ``scripts/horn2009_training.py`` measures which help.
-Not yet here: a fused parallel multistart kernel and Dask execution.
+Many starts: :func:`multistart` runs LM on a Problem over a RecurrentNeuron in a parallel
+Numba kernel (:mod:`fastsurf.kernels.lm`: lanes of runs advance together in SIMD), other
+problems and methods with one trainer call per start; ``client=`` runs batches of starts on a
+Dask cluster with the same bits as a local run.
 """
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._progress import progress_bar
-from ._validation import as_rng, as_theta, check_choice, check_int, check_real
+from ._validation import as_rng, as_theta, as_theta_batch, check_choice, check_int, check_real
 
 
 class InstabilityDetector:
@@ -97,6 +101,14 @@ def _common(max_iter, goal, gtol):
             check_real("gtol", gtol, minimum=0.0))
 
 
+def _lm_checks(max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max):
+    mu_max = check_real("mu_max", mu_max, minimum=0.0, strict_min=True)
+    return (*_common(max_iter, goal, gtol),
+            check_real("mu", mu, minimum=0.0, maximum=mu_max, strict_min=True),
+            check_real("mu_dec", mu_dec, minimum=0.0, maximum=1.0, strict_min=True),
+            check_real("mu_inc", mu_inc, minimum=1.0, strict_min=True), mu_max)
+
+
 def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
                         gtol: float = 1e-10, mu: float = 1e-3, mu_dec: float = 0.1,
                         mu_inc: float = 10.0, mu_max: float = 1e10,
@@ -107,10 +119,12 @@ def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
     a step that lowers the loss is taken and mu is multiplied by ``mu_dec``, otherwise mu is
     multiplied by ``mu_inc`` and the step is tried again. Stops at the loss ``goal``, when
     |grad| <= ``gtol``, after ``max_iter`` iterations, or when mu exceeds ``mu_max``. A
-    ``detector`` can reject a step that lowers the total loss (it then counts as a failure).
+    ``detector`` can reject a step that lowers the total loss (it then counts as a failure);
+    so is a step with a non-finite trial loss (overflow) or from an exactly singular system.
+    Requires 0 < ``mu_dec`` <= 1 < ``mu_inc`` and 0 < ``mu`` <= ``mu_max``.
     """
-    max_iter, goal, gtol = _common(max_iter, goal, gtol)
-    mu = check_real("mu", mu, minimum=0.0, strict_min=True)
+    max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max = _lm_checks(
+        max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max)
     theta, loss = _start(problem, theta0)
     history, traj, evals = [loss], [theta.copy()], 1
     reason = "max_iter"
@@ -127,9 +141,12 @@ def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
             break
         JTJ = J.T @ J
         while True:
-            delta = np.linalg.solve(JTJ + mu * eye, -g)
+            try:
+                delta = np.linalg.solve(JTJ + mu * eye, -g)
+            except np.linalg.LinAlgError:      # exactly singular: a rejected step
+                delta = np.full(problem.n_params, np.nan)
             trial = theta + delta
-            new = problem.loss(trial)
+            new = problem.loss(trial) if np.all(np.isfinite(trial)) else np.inf
             evals += 1
             if np.isfinite(new) and new < loss and (
                     detector is None or detector.accept(problem, theta, trial)):
@@ -286,13 +303,18 @@ def adadelta(problem, theta0, rho: float = 0.95, eps: float = 1e-7, lr: float = 
 
 
 METHODS = {"lm": levenberg_marquardt, "bfgs": bfgs, "gd": gd, "adadelta": adadelta}
+#: Engines of :func:`multistart`.
+ENGINES = ("auto", "python", "numba")
+#: Starts per call of the parallel LM kernel (one progress-bar step).
+KERNEL_CHUNK = 4096
 
 
 @dataclass
 class MultistartResult:
-    """Many independent runs: final parameters, losses, iterations, convergence and a label
-    per run ("global" within ``tol`` of the reference, "spurious valley" for a recurrent
-    neuron whose feedback is unstable at the end point, else "other")."""
+    """Many independent runs: final parameters, losses, iterations (accepted steps),
+    convergence, why each run stopped, loss evaluations, and a label per run ("global" within
+    ``tol`` of the reference, "spurious valley" for a recurrent neuron whose feedback is
+    unstable at the end point, else "other"). ``meta`` holds the method and the engine."""
 
     thetas: np.ndarray
     losses: np.ndarray
@@ -300,6 +322,9 @@ class MultistartResult:
     converged: np.ndarray
     labels: np.ndarray
     starts: np.ndarray
+    reasons: np.ndarray
+    n_evals: np.ndarray
+    meta: dict = field(default_factory=dict)
 
 
 def label_end_point(problem, theta, loss, theta_true=None, best=None, tol: float = 1e-4) -> str:
@@ -316,7 +341,7 @@ def _label(problem, theta, loss, theta_true, best, tol):
     if theta_true is not None:
         if np.linalg.norm(theta - theta_true) <= tol * max(1.0, np.linalg.norm(theta_true)):
             return "global"
-    elif loss <= best + tol * max(1.0, abs(best)):
+    elif np.isfinite(loss) and loss <= best + tol * max(1.0, abs(best)):
         return "global"
     model = getattr(problem, "model", None)
     if model is not None and hasattr(model, "feedback_index"):
@@ -328,9 +353,81 @@ def _label(problem, theta, loss, theta_true, best, tol):
     return "other"
 
 
+def _kernel_refusal(problem, method, options) -> str | None:
+    """Why the parallel LM kernel cannot run this work (None: it can)."""
+    from .models.recurrent import RecurrentNeuron
+    from .problem import Problem
+    if method != "lm":
+        return f"it runs only method='lm', got method={method!r}"
+    if not isinstance(problem, Problem) or not isinstance(problem.model, RecurrentNeuron):
+        return f"it needs a Problem over a RecurrentNeuron, got {problem!r}"
+    if options.get("detector") is not None:
+        return "it has no detector= option"
+    return None
+
+
+def _bind_options(trainer, options) -> dict:
+    """All keyword options of ``trainer`` with defaults filled in (TypeError for unknown)."""
+    bound = inspect.signature(trainer).bind(None, None, **options)
+    bound.apply_defaults()
+    return {k: v for k, v in bound.arguments.items() if k not in ("problem", "theta0")}
+
+
+def _lm_values(options) -> tuple:
+    """The checked numeric options of :func:`levenberg_marquardt`, in the kernel's order."""
+    return _lm_checks(*(options[k] for k in ("max_iter", "goal", "gtol", "mu", "mu_dec",
+                                             "mu_inc", "mu_max")))
+
+
+def _run_batch(problem, method: str, engine: str, options: dict, starts: np.ndarray,
+               bar=None) -> dict:
+    """Runs of ``method`` from each row of ``starts``: the local work of :func:`multistart`
+    (also each Dask task). ``options`` are all of the trainer's options."""
+    if engine == "numba":
+        return _kernel_batch(problem, options, starts, bar)
+    trainer = METHODS[method]
+    m = starts.shape[0]
+    out = {"thetas": starts.copy(), "losses": np.full(m, np.inf),
+           "iterations": np.zeros(m, np.int64), "reasons": np.full(m, "non-finite start"),
+           "n_evals": np.ones(m, np.int64)}
+    for r, s in enumerate(starts):
+        # a start whose loss overflows ends at once (the trainers refuse it)
+        if np.isfinite(problem.loss(s)):
+            res = trainer(problem, s, **options)
+            out["thetas"][r] = res.theta
+            out["losses"][r] = res.loss
+            out["iterations"][r] = res.n_iter
+            out["reasons"][r] = res.reason
+            out["n_evals"][r] = res.n_evals
+        if bar is not None:
+            bar.update(1)
+    return out
+
+
+def _kernel_batch(problem, options, starts, bar) -> dict:
+    from .kernels.lm import REASONS, lm_runs
+    opts = _lm_values(options)
+    args = problem.model.kernel_args(problem.data)
+    m, P = starts.shape
+    thetas = np.empty((m, P))
+    losses = np.empty(m)
+    steps = np.empty(m, np.int64)
+    codes = np.empty(m, np.int64)
+    evals = np.empty(m, np.int64)
+    for lo in range(0, m, KERNEL_CHUNK):
+        hi = min(lo + KERNEL_CHUNK, m)
+        lm_runs(starts[lo:hi], *args, problem.loss_scale, *opts, thetas[lo:hi],
+                losses[lo:hi], steps[lo:hi], codes[lo:hi], evals[lo:hi])
+        if bar is not None:
+            bar.update(hi - lo)
+    return {"thetas": thetas, "losses": losses, "iterations": steps,
+            "reasons": np.array(REASONS)[codes], "n_evals": evals}
+
+
 def multistart(problem, n: int, method: str = "lm", seed=0, init=None, theta_true=None,
-               tol: float = 1e-4, client=None, progress=None, **options) -> MultistartResult:
-    """``n`` independent runs of ``method`` from random starts (same seed, same results).
+               tol: float = 1e-4, client=None, progress=None, engine: str = "auto",
+               batch: int = 1024, **options) -> MultistartResult:
+    """``n`` independent runs of ``method`` from random starts (same seed, same bits).
 
     Parameters
     ----------
@@ -340,40 +437,82 @@ def multistart(problem, n: int, method: str = "lm", seed=0, init=None, theta_tru
     method : {"lm", "bfgs", "gd", "adadelta"}
     seed : int or Generator
     init : callable, optional
-        ``init(rng) -> theta``; default ``problem.model.init`` or U(-1, 1).
+        ``init(rng) -> theta``; default ``problem.model.init`` or U(-1, 1). The starts are
+        drawn in this order, one call per run, whatever the engine or client.
     theta_true : array_like, optional
-        Reference for the "global" label (default: the best loss found).
+        Reference for the "global" label (default: the best finite loss found).
     tol : float
         Relative distance (or loss difference) for the "global" label.
-    client
-        Dask client (not available in this version).
+    client : dask.distributed.Client, optional
+        Run batches of ``batch`` starts as tasks on the cluster (the same local function on
+        each batch: the results are those of a local run).
+    progress : bool or None
+        Progress bar over runs (None: only after 2 s).
+    engine : {"auto", "python", "numba"}
+        "numba": the parallel LM kernel (:mod:`fastsurf.kernels.lm`), for ``method="lm"`` on a
+        ``Problem`` over a ``RecurrentNeuron`` without ``detector=`` (else ValueError); it
+        runs exactly the algorithm of :func:`levenberg_marquardt` (only the order of the
+        sums in J^T J, J^T e and the solve differ: end points agree to 1e-10 relative or
+        better; near a flat minimum, or where J^T J is ill-conditioned, rounding can decide
+        a last step or the stopping test differently) and keeps no histories or
+        trajectories. "python": one call
+        of the trainer per start. "auto": "numba" where it applies.
+    batch : int
+        Starts per Dask task (with ``client``).
     **options
-        Passed to the trainer.
+        Passed to the trainer (the kernel takes those of :func:`levenberg_marquardt`).
+
+    Notes
+    -----
+    A start whose loss is not finite ends at once: its theta is the start, loss inf,
+    0 iterations, reason "non-finite start" (a single trainer call refuses such a start).
     """
+    from ._dask import check_client, run_tasks
     n = check_int("n", n, minimum=1)
     trainer = METHODS[check_choice("method", method, METHODS)]
-    if client is not None:
-        raise NotImplementedError("client= (Dask) for multistart is not available yet")
+    check_choice("engine", engine, ENGINES)
+    check_client(client)
+    batch = check_int("batch", batch, minimum=1)
+    options = _bind_options(trainer, options)
+    refusal = _kernel_refusal(problem, method, options)
+    if engine == "numba" and refusal is not None:
+        raise ValueError(f"engine='numba' cannot run this multistart: {refusal}")
+    if engine == "auto":
+        engine = "python" if refusal is not None else "numba"
+    if engine == "numba":
+        _lm_values(options)
     rng = as_rng(seed)
     if init is None:
         model = getattr(problem, "model", None)
         init = model.init if model is not None else (
             lambda r: r.uniform(-1.0, 1.0, problem.n_params))
-    starts = np.array([init(rng) for _ in range(n)])
-    results = []
-    with progress_bar(progress, total=n, unit="run", desc=method) as bar:
-        for s in starts:
-            results.append(trainer(problem, s, **options))
-            bar.update(1)
-    thetas = np.array([r.theta for r in results])
-    losses = np.array([r.loss for r in results])
+    draws = [init(rng) for _ in range(n)]
+    try:
+        starts = np.array(draws, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("init(rng) must return vectors of n_params="
+                         f"{problem.n_params} real numbers") from None
+    starts = as_theta_batch("init(rng)", starts, problem.n_params)
+    if client is None:
+        with progress_bar(progress, total=n, unit="run", desc=method) as bar:
+            out = _run_batch(problem, method, engine, options, starts, bar)
+    else:
+        pieces = [(method, engine, options, starts[lo:lo + batch])
+                  for lo in range(0, n, batch)]
+        parts = [None] * len(pieces)
+        for i, part in run_tasks(client, _run_batch, pieces, shared=(problem,),
+                                 progress=progress, desc=method, unit="batch"):
+            parts[i] = part
+        out = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    thetas, losses = out["thetas"], out["losses"]
     ref = None if theta_true is None else as_theta("theta_true", theta_true, problem.n_params)
-    best = float(np.min(losses))
+    finite = losses[np.isfinite(losses)]
+    best = float(np.min(finite)) if finite.size else np.inf
     labels = np.array([_label(problem, t, v, ref, best, tol) for t, v in zip(thetas, losses)])
-    return MultistartResult(thetas=thetas, losses=losses,
-                            iterations=np.array([r.n_iter for r in results]),
-                            converged=np.array([r.converged for r in results]), labels=labels,
-                            starts=starts)
+    return MultistartResult(thetas=thetas, losses=losses, iterations=out["iterations"],
+                            converged=np.isin(out["reasons"], ("loss goal", "gradient")),
+                            labels=labels, starts=starts, reasons=out["reasons"],
+                            n_evals=out["n_evals"], meta={"method": method, "engine": engine})
 
 
 def segmented(problem, length: int, initial: str = "targets"):

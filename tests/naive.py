@@ -189,3 +189,97 @@ def layered_sse(theta, S, P, Tg):
             y = b2 + sum(LO[i] * a[i] for i in range(S))
             total = total + (t[k] - y) ** 2
     return total
+
+
+# --- Levenberg–Marquardt on the recurrent neuron (plain loops) ----------------------------------
+def jacobian_neuron(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1, bias=False):
+    """Residuals e = t - a and their Jacobian rows de/dtheta = -da/dtheta (RTRL, plain loops),
+    sequence by sequence."""
+    n_in = len(input_delays)
+    npar = len(theta)
+    res, rows = [], []
+    for p, t, a0 in zip(P, Tg, A0):
+        a = {-j: float(a0[j]) if j < len(a0) else 0.0 for j in range(n_fb)}
+        S = {-j: [0.0] * npar for j in range(n_fb)}
+        for k in range(1, len(p) + 1):
+            n = theta[n_in + n_fb] if bias else 0.0
+            x = [0.0] * npar
+            for i, d in enumerate(input_delays):
+                if k - d >= 1:
+                    n += theta[i] * p[k - d - 1]
+                    x[i] = p[k - d - 1]
+            for d in range(1, n_fb + 1):
+                n += theta[n_in + d - 1] * a[k - d]
+                x[n_in + d - 1] = a[k - d]
+            if bias:
+                x[n_in + n_fb] = 1.0
+            a[k] = transfer(transfer_name, n)
+            f1, _ = _cderivs(transfer_name, a[k])
+            S[k] = [f1 * (x[j] + sum(theta[n_in + d - 1] * S[k - d][j]
+                                     for d in range(1, n_fb + 1))) for j in range(npar)]
+            res.append(t[k - 1] - a[k])
+            rows.append([-v for v in S[k]])
+    return res, rows
+
+
+def solve_linear(M, b):
+    """Gaussian elimination with partial pivoting on lists."""
+    n = len(b)
+    A = [list(M[i]) + [b[i]] for i in range(n)]
+    for c in range(n):
+        piv = max(range(c, n), key=lambda r: abs(A[r][c]))
+        A[c], A[piv] = A[piv], A[c]
+        for r in range(c + 1, n):
+            f = A[r][c] / A[c][c]
+            for q in range(c, n + 1):
+                A[r][q] -= f * A[c][q]
+    x = [0.0] * n
+    for c in range(n - 1, -1, -1):
+        x[c] = (A[c][n] - sum(A[c][q] * x[q] for q in range(c + 1, n))) / A[c][c]
+    return x
+
+
+def lm_neuron(theta0, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1, bias=False,
+              scale=1.0, max_iter=200, goal=0.0, gtol=1e-10, mu=1e-3, mu_dec=0.1, mu_inc=10.0,
+              mu_max=1e10):
+    """Hagan–Menhaj Levenberg–Marquardt written from its definition. Returns
+    (theta, loss, accepted steps, reason, loss evaluations)."""
+    args = (P, Tg, A0, transfer_name, input_delays, n_fb, bias)
+
+    def loss_at(th):
+        v = scale * sse_neuron(th, *args)
+        return v if math.isfinite(v) else math.inf
+
+    theta = [float(v) for v in theta0]
+    npar = len(theta)
+    loss = loss_at(theta)
+    evals = 1
+    if not math.isfinite(loss):
+        return theta, loss, 0, "non-finite start", evals
+    steps = 0
+    while True:
+        if steps == max_iter:
+            return theta, loss, steps, "loss goal" if loss <= goal else "max_iter", evals
+        if loss <= goal:
+            return theta, loss, steps, "loss goal", evals
+        e, J = jacobian_neuron(theta, *args)
+        g = [sum(J[k][i] * e[k] for k in range(len(e))) for i in range(npar)]
+        if math.sqrt(sum((2 * gi * scale) ** 2 for gi in g)) <= gtol:
+            return theta, loss, steps, "gradient", evals
+        JTJ = [[sum(J[k][i] * J[k][q] for k in range(len(e))) for q in range(npar)]
+               for i in range(npar)]
+        while True:
+            M = [[JTJ[i][q] + (mu if i == q else 0.0) for q in range(npar)]
+                 for i in range(npar)]
+            delta = solve_linear(M, [-gi for gi in g])
+            trial = [theta[i] + delta[i] for i in range(npar)]
+            new = loss_at(trial) if all(math.isfinite(v) for v in trial) else math.inf
+            evals += 1
+            if new < loss:
+                theta, loss = trial, new
+                mu *= mu_dec
+                steps += 1
+                break
+            mu *= mu_inc
+            if mu > mu_max:
+                return theta, loss, steps, "mu_max", evals

@@ -86,7 +86,7 @@ def test_bad_input():
         train.levenberg_marquardt(prob, [np.nan, 0.0])
     with pytest.raises(ValueError, match="lr must be >"):
         train.gd(prob, [0.0, 0.0], lr=0.0)
-    with pytest.raises(NotImplementedError, match="Dask"):
+    with pytest.raises(TypeError, match="client must be a dask.distributed.Client"):
         train.multistart(prob, 2, client=object())
 
 

@@ -1,0 +1,206 @@
+"""train.multistart: the parallel LM kernel against a plain-loop LM and the Python engine,
+reproducibility, overflow, Dask batches, bad input."""
+
+import numpy as np
+import pytest
+
+import fastsurf as fs
+from fastsurf import train
+
+from . import naive
+
+
+def _data(model, theta, T, n_seq=1, a0=None, noise=0.0, seed=0):
+    d = fs.make_sequence_data(model, theta, T=T, n_seq=n_seq, seed=seed, a0=a0)
+    eps = noise * np.random.default_rng(seed + 1).standard_normal(d.t.shape)
+    return fs.SequenceData(d.p, d.t + eps, d.a0)
+
+
+def _stable_init(model, spread=0.45):
+    """Inputs and bias in U(-1, 1), feedback in U(-spread, spread): stable starts, so the normal
+    equations are well conditioned and rounding cannot change the path."""
+    lw = [model.feedback_index(d) for d in range(1, model.feedback_delays + 1)]
+
+    def init(rng):
+        theta = rng.uniform(-1.0, 1.0, model.n_params)
+        theta[lw] *= spread
+        return theta
+    return init
+
+
+# (model, teacher, n_seq, a0, loss, noise)
+CASES = {
+    "purelin": (fs.RecurrentNeuron("purelin"), (0.5, 0.5), 1, None, None, 0.05),
+    "tansig": (fs.RecurrentNeuron("tansig"), (0.5, 0.5), 1, None, None, 0.05),
+    "tansig2_bias": (fs.RecurrentNeuron("tansig", feedback_delays=2, bias=True),
+                     (0.5, 0.5, -0.2, 0.1), 1, None, None, 0.05),
+    "logsig2_delays_seqs_mse": (fs.RecurrentNeuron("logsig", feedback_delays=2,
+                                                   input_delays=(0, 2)),
+                                (1.0, -0.5, 0.5, -0.2), 3,
+                                np.array([[0.3, 0.1], [0.2, 0.5], [0.7, 0.4]]), "mse", 0.05),
+    "purelin2_bias_seqs": (fs.RecurrentNeuron("purelin", feedback_delays=2, bias=True),
+                           (0.5, 0.5, -0.2, 0.1), 2, np.array([0.3, -0.4]), None, 0.05),
+}
+
+
+def _problem(name, T=40, noisy=True, seed=0):
+    model, theta, n_seq, a0, loss, noise = CASES[name]
+    data = _data(model, theta, T, n_seq, a0, noise if noisy else 0.0, seed)
+    return fs.Problem(model, data, loss=loss)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_kernel_follows_the_plain_loop_lm_step_by_step(name):
+    prob = _problem(name, T=20, seed=3)
+    model, data = prob.model, prob.data
+    opts = {"max_iter": 6, "mu": 0.01, "mu_dec": 0.3, "mu_inc": 7.0}
+    res = train.multistart(prob, 6, seed=11, init=_stable_init(model), engine="numba",
+                           progress=False, **opts)
+    assert res.meta["engine"] == "numba"
+    A0 = data.initial_outputs(model.feedback_delays)
+    for r in range(6):
+        theta, loss, steps, reason, evals = naive.lm_neuron(
+            res.starts[r], data.p.tolist(), data.t.tolist(), A0.tolist(), model.transfer,
+            model.input_delays, model.feedback_delays, model.bias, scale=prob.loss_scale,
+            **opts)
+        assert (res.iterations[r], res.reasons[r], res.n_evals[r]) == (steps, reason, evals)
+        np.testing.assert_allclose(res.thetas[r], theta, rtol=1e-10, atol=1e-12)
+        assert res.losses[r] == pytest.approx(loss, rel=1e-10)
+        assert res.losses[r] == prob.loss(res.thetas[r])        # the same bits as Problem.loss
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_numba_engine_equals_python_engine_step_by_step(name):
+    prob = _problem(name)
+    kw = {"seed": 2, "init": _stable_init(prob.model), "progress": False, "max_iter": 5}
+    a = train.multistart(prob, 200, engine="numba", **kw)
+    b = train.multistart(prob, 200, engine="python", **kw)
+    np.testing.assert_array_equal(a.starts, b.starts)
+    np.testing.assert_array_equal(a.reasons, b.reasons)
+    np.testing.assert_array_equal(a.iterations, b.iterations)
+    np.testing.assert_array_equal(a.n_evals, b.n_evals)
+    np.testing.assert_allclose(a.thetas, b.thetas, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a.losses, b.losses, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["purelin", "tansig", "tansig2_bias", "purelin2_bias_seqs"])
+def test_numba_engine_equals_python_engine_on_whole_runs(name):
+    # Teacher data (a zero-residual minimum), default starts and options. Runs agree step by
+    # step until the end game, where "gradient" and "loss goal" (loss exactly 0) can swap
+    # on rounding; unstable starts make J^T J ill-conditioned (cond ~ 1e16), so a few paths
+    # part there.
+    prob = _problem(name, noisy=False)
+    a = train.multistart(prob, 300, seed=7, progress=False)
+    b = train.multistart(prob, 300, seed=7, engine="python", progress=False)
+    assert (a.meta["engine"], b.meta["engine"]) == ("numba", "python")
+    np.testing.assert_array_equal(a.starts, b.starts)
+    same = (a.iterations == b.iterations) & (a.n_evals == b.n_evals)
+    assert same.mean() >= 0.95                   # measured 0.993-1 (seeds 7, 8)
+    assert np.mean(a.converged == b.converged) >= 0.95
+    assert np.mean(a.reasons == b.reasons) >= 0.85   # measured 0.917-1
+    both = a.converged & b.converged
+    assert both.mean() >= 0.8
+    np.testing.assert_allclose(a.thetas[both], b.thetas[both], rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(a.labels[both], b.labels[both])
+
+
+def test_same_seed_same_bits_whatever_the_batch():
+    prob = _problem("tansig2_bias")
+    a = train.multistart(prob, 600, seed=3, progress=False)
+    b = train.multistart(prob, 600, seed=3, progress=False)
+    c = train.multistart(prob, 70, seed=3, progress=False)   # the first 70 starts, other lanes
+    for field in ("starts", "thetas", "losses", "iterations", "reasons", "n_evals", "labels"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+        np.testing.assert_array_equal(getattr(a, field)[:70], getattr(c, field))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+@pytest.mark.parametrize("engine", ["numba", "python"])
+def test_overflow_is_a_rejected_step_and_a_non_finite_start_ends_at_once(engine):
+    model = fs.RecurrentNeuron("purelin")
+    prob = fs.Problem(model, _data(model, (0.5, 0.5), T=100))
+    starts = iter([[0.5, 60.0], [1.0, -3.0], [0.2, 2.5], [-1.0, 40.0], [1e-5, 37.0]])
+    res = train.multistart(prob, 5, init=lambda rng: np.array(next(starts)), engine=engine,
+                           progress=False)
+    assert np.isinf(prob.loss([0.5, 60.0])) and np.isinf(prob.loss([-1.0, 40.0]))
+    for r in (0, 3):        # 60^100 overflows: the run ends where it started
+        assert res.reasons[r] == "non-finite start" and res.losses[r] == np.inf
+        assert res.iterations[r] == 0 and res.n_evals[r] == 1 and not res.converged[r]
+        np.testing.assert_array_equal(res.thetas[r], res.starts[r])
+    # unstable but finite starts (3^100 ~ 5e47): their first trial steps overflow; at
+    # (1e-5, 37) the loss is finite (5e298) but J^T J overflows to inf
+    assert not np.all(np.isfinite(prob.jacobian([1e-5, 37.0]).T @ prob.jacobian([1e-5, 37.0])))
+    ok = [1, 2, 4]
+    assert np.all(np.isfinite(res.losses[ok])) and np.all(np.isfinite(res.thetas))
+    assert np.all(res.losses[ok] < np.array([prob.loss(s) for s in res.starts[ok]]))
+    assert res.labels[0] != "global"
+
+
+def test_singular_normal_equations_are_a_rejected_step():
+    from fastsurf.kernels.lm import _solve
+    # e = 1 - 1e10 (x0 + x1): J^T J = 1e20 [[1, 1], [1, 1]] absorbs mu = 1e-3 exactly, so the
+    # system is singular until mu has grown; LM rejects those steps and goes on.
+    prob = fs.FunctionProblem(lambda x: (1 - 1e10 * (x[0] + x[1])) ** 2, n_params=2,
+                              residuals=lambda x: np.array([1 - 1e10 * (x[0] + x[1])]),
+                              jacobian=lambda x: np.array([[-1e10, -1e10]]))
+    res = train.levenberg_marquardt(prob, [0.0, 0.0], max_iter=3)
+    assert res.n_evals > res.n_iter + 1 and res.loss < 1.0
+    x = np.ones(2)
+    _solve(np.array([[1.0, 2.0], [2.0, 4.0]]), x)
+    assert not np.all(np.isfinite(x))
+    M = np.random.default_rng(0).standard_normal((5, 5))
+    b = np.arange(5.0)
+    x = b.copy()
+    _solve(M.copy(), x)
+    np.testing.assert_allclose(M @ x, b, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        yield c
+
+
+def test_client_batches_equal_a_local_run(client):
+    prob = _problem("tansig2_bias")
+    local = train.multistart(prob, 150, seed=9, progress=False)
+    remote = train.multistart(prob, 150, seed=9, client=client, batch=40, progress=False)
+    for field in ("starts", "thetas", "losses", "iterations", "reasons", "n_evals", "labels"):
+        np.testing.assert_array_equal(getattr(remote, field), getattr(local, field))
+    local = train.multistart(prob, 12, seed=9, method="bfgs", progress=False)
+    remote = train.multistart(prob, 12, seed=9, method="bfgs", client=client, batch=5,
+                              progress=False)
+    np.testing.assert_array_equal(remote.thetas, local.thetas)
+    np.testing.assert_array_equal(remote.reasons, local.reasons)
+
+
+def test_bad_input():
+    prob = _problem("tansig")
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        train.multistart(prob, 0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        train.multistart(prob, 2, method="newton")
+    with pytest.raises(ValueError, match="engine must be one of"):
+        train.multistart(prob, 2, engine="cuda")
+    with pytest.raises(TypeError, match="client must be a dask.distributed.Client"):
+        train.multistart(prob, 2, client=object())
+    with pytest.raises(ValueError, match="batch must be >= 1"):
+        train.multistart(prob, 2, batch=0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lr'"):
+        train.multistart(prob, 2, lr=0.1)
+    with pytest.raises(ValueError, match="mu_inc must be > 1"):
+        train.multistart(prob, 2, mu_inc=1.0)
+    with pytest.raises(ValueError, match="init\\(rng\\) must have shape \\(m, 2\\)"):
+        train.multistart(prob, 2, init=lambda rng: np.zeros(3))
+    with pytest.raises(ValueError, match="only method='lm'"):
+        train.multistart(prob, 2, method="bfgs", engine="numba")
+    with pytest.raises(ValueError, match="no detector= option"):
+        train.multistart(prob, 2, engine="numba", detector=train.InstabilityDetector())
+    mlp = fs.MLP((1, 3, 1), activation="tanh")
+    x = np.linspace(-1, 1, 8)
+    mlp_prob = fs.Problem(mlp, fs.RegressionData(x, np.sin(x)))
+    with pytest.raises(ValueError, match="needs a Problem over a RecurrentNeuron"):
+        train.multistart(mlp_prob, 2, engine="numba")
+    assert train.multistart(mlp_prob, 2, max_iter=3, progress=False).meta["engine"] == "python"
