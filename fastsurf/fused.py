@@ -27,6 +27,13 @@ def input_drive(model, data, direction: np.ndarray) -> np.ndarray:
     return out
 
 
+def has_fused_kernel(problem) -> bool:
+    """Whether plane scans of ``problem`` run the fused kernels of this module."""
+    from .models.recurrent import RecurrentNeuron
+    from .problem import Problem
+    return isinstance(problem, Problem) and isinstance(problem.model, RecurrentNeuron)
+
+
 def plane_losses(problem, origin, d1, d2, x, y, progress, method="auto"):
     """Fused evaluation of a plane scan, or None when no fused kernel applies.
 
@@ -35,9 +42,7 @@ def plane_losses(problem, origin, d1, d2, x, y, progress, method="auto"):
     (purelin neuron, one direction moving only input weights and the bias); ``"brute"`` always
     runs the time loop at every point.
     """
-    from .models.recurrent import RecurrentNeuron
-    from .problem import Problem
-    if not (isinstance(problem, Problem) and isinstance(problem.model, RecurrentNeuron)):
+    if not has_fused_kernel(problem):
         return None
     model, data = problem.model, problem.data
     fb = slice(model.n_inputs, model.n_inputs + model.feedback_delays)
