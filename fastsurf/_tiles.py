@@ -57,12 +57,12 @@ def _zarr():
     return zarr
 
 
-def check_store(store) -> Path | None:
+def check_store(store, name: str = "store") -> Path | None:
     """None, or the store path (str or os.PathLike) once Zarr is known to be importable."""
     if store is None:
         return None
     if not isinstance(store, (str, os.PathLike)):
-        raise TypeError("store must be a path (str or os.PathLike) of a Zarr directory or None, "
+        raise TypeError(f"{name} must be a path (str or os.PathLike) of a Zarr directory, "
                         f"got {type(store).__name__}")
     _zarr()
     return Path(store)
@@ -210,6 +210,8 @@ class TileStore:
 def _open(path: Path, mode: str):
     zarr = _zarr()
     try:
+        if not path.is_dir():
+            raise ValueError("not a directory")
         group = zarr.open_group(path, mode=mode)
         attrs = group.attrs[_ATTR]
         if attrs["format"] != FORMAT:
@@ -236,9 +238,9 @@ def _differences(stored: dict, wanted: dict) -> list[str]:
 
 def open_surface(path) -> dict:
     """The fields of the :class:`~fastsurf.scan.Surface` of a finished store."""
-    path = check_store(path)
     if path is None:
-        raise TypeError("path must be a str or os.PathLike, got None")
+        raise TypeError("path must be a path (str or os.PathLike) of a Zarr directory, got None")
+    path = check_store(path, "path")
     if not path.exists():
         raise FileNotFoundError(f"no scan store at {str(path)!r}")
     group, attrs = _open(path, "r")
