@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,6 @@ from ._progress import progress_bar
 from ._validation import check_int
 from .fused import has_fused_kernel
 from .kernels import recurrent as kr
-from .kernels.arrays import count_nonfinite
 from .scan import TILE_POINTS, _evaluate_plane, fits_in_memory
 
 #: Target size in bytes of one tile's values (a Zarr chunk, a Dask task's result).
@@ -112,31 +112,42 @@ def scan_tiles(problem, origin, d1, d2, x, y, method, spec, client, store, tile_
             r0, r1 = bounds[t]
             out[r0:r1] = tiles.values[r0:r1]
 
-    def accept(t: int, block: np.ndarray) -> None:
-        r0, r1 = bounds[t]
-        counts[t] = count_nonfinite(block)
-        if tiles is not None:
-            tiles.write(t, r0, block, counts[t])
-        if out is not None:
-            out[r0:r1] = block
-
     if client is None:
-        with progress_bar(progress, total=len(todo), unit="tile", desc="scan") as bar:
-            for t in todo:
-                accept(t, evaluate_rows(problem, origin, d1, d2, x, y, method, *bounds[t]))
-                bar.update(1)
+        blocks = _local_tiles(problem, origin, d1, d2, x, y, method, bounds, todo, progress)
     else:
         results = run_tasks(client, evaluate_rows, [bounds[t] for t in todo],
                             shared=(problem, origin, d1, d2, x, y, method), progress=progress,
                             desc="scan", unit="tile")
-        for i, block in results:
-            accept(todo[i], block)
+        blocks = ((todo[i], block) for i, block in results)
+    # One writer thread stores tile t while tile t + 1 is computed; leaving the block (also
+    # on an exception) waits for the last write, so a tile once computed is kept.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for t, block in blocks:
+            r0, r1 = bounds[t]
+            counts[t] = np.count_nonzero(~np.isfinite(block))
+            if out is not None:
+                out[r0:r1] = block
+            if tiles is not None:
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(tiles.write, t, r0, block, counts[t])
+        if pending is not None:
+            pending.result()
     info = {"tiles": len(bounds), "tile_rows": rows, "tiles_computed": len(todo),
             "points_computed": sum(bounds[t][1] - bounds[t][0] for t in todo) * nx,
             "n_nonfinite": int(counts.sum())}
     if tiles is not None:
         info["store"] = str(tiles.path)
     return (tiles.read_only() if out is None else out), info, tiles
+
+
+def _local_tiles(problem, origin, d1, d2, x, y, method, bounds, todo, progress):
+    """(t, values of tile t) for every t in ``todo``, computed in process."""
+    with progress_bar(progress, total=len(todo), unit="tile", desc="scan") as bar:
+        for t in todo:
+            yield t, evaluate_rows(problem, origin, d1, d2, x, y, method, *bounds[t])
+            bar.update(1)
 
 
 class TileStore:
