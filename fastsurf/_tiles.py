@@ -19,7 +19,7 @@ Zarr v3 group (one directory):
 
 Zarr's local store writes every chunk to a temporary file and renames it into place, and the
 store itself is built in a temporary directory and renamed, so a killed scan leaves whole tiles
-and flags only.
+and flags only. One scan at a time writes a store.
 """
 
 from __future__ import annotations

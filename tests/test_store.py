@@ -193,6 +193,7 @@ def test_resume_after_the_process_is_killed(tmp_path, monkeypatch):
         child.send_signal(signal.SIGKILL)
     finally:
         child.wait()
+    assert child.returncode == -signal.SIGKILL, "the scan ended before it was killed"
     flags = zarr.open_group(path, mode="r")["tile_nonfinite"][:]
     n_done = int(np.count_nonzero(flags >= 0))
     assert 4 <= n_done < 16
@@ -228,6 +229,11 @@ try:
     sys.exit("np.empty of the whole grid did not raise MemoryError")
 except MemoryError:
     pass
+try:
+    scan.grid(prob, **LARGE_ARGS)
+    sys.exit("the in-memory scan was not refused")
+except ValueError as err:
+    assert "store='path.zarr'" in str(err), err
 surf = scan.grid(prob, **LARGE_ARGS, store=sys.argv[1] + "/big.zarr")
 print(json.dumps({"values": type(surf.values).__name__, "n_nonfinite": surf.n_nonfinite,
                   "meta": surf.meta, "argmin": surf.argmin()}))
