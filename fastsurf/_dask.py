@@ -54,11 +54,14 @@ def run_tasks(client, func: Callable, pieces: Sequence[tuple], shared: tuple = (
     from distributed import as_completed
 
     check_client(client)
-    # One future per object (scattering a list directly would split it into elements).
-    handles = [client.scatter([obj], broadcast=True)[0] for obj in shared]
+    # One future per object (scattering a list directly would split it into elements). Unhashed
+    # keys: a content-hashed key reused right after an earlier run released it can be lost.
+    handles = [client.scatter([obj], broadcast=True, hash=False)[0] for obj in shared]
     futures = {client.submit(func, *handles, *piece, pure=False): i
                for i, piece in enumerate(pieces)}
     with progress_bar(progress, total=len(futures), unit=unit, desc=desc) as bar:
         for future, result in as_completed(futures, with_results=True):
+            if future.status == "cancelled":  # yielded, not raised, by as_completed
+                raise result
             bar.update(1)
             yield futures[future], result

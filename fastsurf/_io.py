@@ -43,6 +43,12 @@ def load_npz(path) -> tuple[dict, dict]:
     return arrays, meta
 
 
+def plain(obj):
+    """``obj`` as plain JSON data (lists, dicts, floats; NumPy values converted), exactly as
+    :func:`save_npz` stores metadata: for comparing with and writing to JSON attributes."""
+    return json.loads(json.dumps(obj, default=_json_default))
+
+
 def _json_default(obj):
     if isinstance(obj, np.ndarray):
         return obj.tolist()

@@ -4,6 +4,8 @@
 Recurrent neurons run a fused Numba kernel that computes every point's parameters itself and
 sums all sequences and time steps in one pass; any other problem is evaluated tile by tile
 through ``problem.losses`` (never more than one tile of parameter vectors in memory).
+With ``client=`` or ``store=`` the grid is cut into tiles of rows (``fastsurf._tiles``) that run
+as Dask tasks and/or stream into a Zarr store, each through the same function as a local scan.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _io
+from ._dask import check_client
 from ._progress import check_progress
 from ._validation import as_float_array, as_theta, check_choice, check_int
 from .kernels.arrays import count_nonfinite
@@ -34,9 +37,12 @@ class Surface:
 
     Attributes
     ----------
-    values : ndarray, shape (ny, nx)
+    values : ndarray or zarr.Array, shape (ny, nx)
         ``values[i, j]`` is the loss at scan coordinates (``x[j]``, ``y[i]``); +inf where the
-        network's outputs overflow.
+        network's outputs overflow. A NumPy array, except for a ``store=`` scan (or
+        :meth:`from_zarr`) whose grid does not fit in memory: then the store's read-only
+        ``zarr.Array``. ``shape``, ``n_nonfinite`` and ``argmin`` read such values tile by
+        tile; everything else (``nonfinite``, ``save``, ``plot``, ``to_xarray``) loads them.
     x, y : ndarray
         Coordinates of the columns and rows.
     kind : {"grid", "plane"}
@@ -78,7 +84,8 @@ class Surface:
     @property
     def n_nonfinite(self) -> int:
         """Number of non-finite cells."""
-        return int(count_nonfinite(np.ascontiguousarray(self.values)))
+        return sum(int(count_nonfinite(np.ascontiguousarray(block)))
+                   for _, block in _row_blocks(self.values))
 
     def theta_at(self, x: float, y: float) -> np.ndarray:
         """Parameter vector at scan coordinates (x, y)."""
@@ -90,9 +97,14 @@ class Surface:
         return self.origin + x * self.d1 + y * self.d2
 
     def argmin(self) -> tuple[float, float, float]:
-        """(x, y, loss) of the smallest finite cell."""
-        finite = np.where(np.isfinite(self.values), self.values, np.inf)
-        i, j = np.unravel_index(int(np.argmin(finite)), finite.shape)
+        """(x, y, loss) of the smallest finite cell (the first in row-major order on ties)."""
+        best = None
+        for r0, block in _row_blocks(self.values):
+            finite = np.where(np.isfinite(block), block, np.inf)
+            i, j = np.unravel_index(int(np.argmin(finite)), finite.shape)
+            if best is None or finite[i, j] < best[2]:
+                best = (r0 + i, j, finite[i, j])
+        i, j, _ = best
         return float(self.x[j]), float(self.y[i]), float(self.values[i, j])
 
     def save(self, path) -> None:
@@ -111,6 +123,16 @@ class Surface:
                    origin=arrays["origin"], axes=tuple(meta["axes"]) if meta["axes"] else None,
                    d1=arrays.get("d1"), d2=arrays.get("d2"), x_label=meta["x_label"],
                    y_label=meta["y_label"], meta=meta["meta"])
+
+    @classmethod
+    def from_zarr(cls, path) -> Surface:
+        """Reopen the store of a finished ``store=`` scan (see :func:`grid`).
+
+        ``values`` is loaded when the grid fits in memory, else the read-only ``zarr.Array``.
+        An unfinished store is a ValueError: run the same scan with it again to finish it.
+        """
+        from ._tiles import open_surface
+        return cls(**open_surface(path))
 
     def to_xarray(self):
         """The surface as an ``xarray.DataArray`` (requires xarray)."""
@@ -157,6 +179,17 @@ class Profile:
         return plot_profile(self, log=log, ax=ax, **kwargs)
 
 
+def _row_blocks(values):
+    """(first row, block) over the rows of ``values``: a NumPy array whole, a zarr.Array one
+    chunk of rows at a time."""
+    if isinstance(values, np.ndarray):
+        yield 0, values
+        return
+    rows = values.chunks[0]
+    for r0 in range(0, values.shape[0], rows):
+        yield r0, np.asarray(values[r0:r0 + rows])
+
+
 # --- validation helpers --------------------------------------------------------------------------
 def _check_problem(problem) -> None:
     for method in ("losses", "loss", "n_params"):
@@ -190,34 +223,48 @@ def _check_shape(shape) -> tuple[int, int]:
     return check_int("shape[0] (ny)", ny, minimum=2), check_int("shape[1] (nx)", nx, minimum=2)
 
 
-def _available_memory() -> int:
+def _proc_kib(path: str, key: str) -> int | None:
     try:
-        with open("/proc/meminfo") as fh:
+        with open(path) as fh:
             for line in fh:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(key):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    import os
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return None
+
+
+def _available_memory() -> int:
+    """Free physical memory, or less where an address-space limit (RLIMIT_AS) leaves less."""
+    avail = _proc_kib("/proc/meminfo", "MemAvailable:")
+    if avail is None:
+        import os
+        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    try:
+        import resource
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, OSError):
+        return avail
+    used = _proc_kib("/proc/self/status", "VmSize:")
+    if limit != resource.RLIM_INFINITY and used is not None:
+        avail = min(avail, max(0, limit - used))
+    return avail
+
+
+def fits_in_memory(nbytes: int) -> bool:
+    """Whether ``nbytes`` is at most 80 % of the available memory."""
+    return nbytes <= 0.8 * _available_memory()
 
 
 def check_grid_memory(ny: int, nx: int, itemsize: int = 8) -> None:
     """Refuse a grid whose values would not fit in available memory, before allocating it."""
     need = ny * nx * itemsize
-    avail = _available_memory()
-    if need > 0.8 * avail:
+    if not fits_in_memory(need):
+        avail = _available_memory()
         raise ValueError(
             f"shape=({ny}, {nx}) needs {need / 2**30:.1f} GiB for the values but only "
             f"{avail / 2**30:.1f} GiB of memory is available; scan it in pieces (sub-ranges) "
             "or stream it to disk tile by tile with store='path.zarr'")
-
-
-def _check_unsupported(client, store) -> None:
-    if client is not None:
-        raise NotImplementedError("client= (Dask execution) is not available in this version")
-    if store is not None:
-        raise NotImplementedError("store= (Zarr streaming) is not available in this version")
 
 
 def grid_axes(problem, center, axes) -> tuple[np.ndarray, tuple[int, int]]:
@@ -276,38 +323,54 @@ def _evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
     return out
 
 
-def _run(problem, origin, d1, d2, ranges, shape, progress, method, dtype):
-    """Check ranges, shape and dtype, then evaluate origin + x d1 + y d2 on the grid:
-    (values, x, y, ranges, elapsed seconds)."""
+def _scan(problem, frame: Surface, origin, d1, d2, ranges, shape, progress, method, dtype,
+          client, store, tile_rows, extra: dict) -> Surface:
+    """Check the common arguments, evaluate origin + x d1 + y d2 on the grid (whole, or tile by
+    tile for client=/store=/tile_rows=) and fill in ``frame``'s values, coordinates and meta."""
     check_progress(progress)
+    check_client(client)
     ranges = _check_ranges(ranges)
     ny, nx = _check_shape(shape)
+    method = check_choice("method", method, METHODS)
     dtype = _check_dtype(problem, dtype)
-    check_grid_memory(ny, nx, dtype.itemsize)
+    if tile_rows is not None:
+        check_int("tile_rows", tile_rows, minimum=1)
+    tiled = client is not None or store is not None or tile_rows is not None
+    if tiled:
+        from . import _tiles
+        store = _tiles.check_store(store)
+    if store is None:
+        check_grid_memory(ny, nx, dtype.itemsize)
     x = np.linspace(*ranges[0], nx)
     y = np.linspace(*ranges[1], ny)
     t0 = time.perf_counter()
-    values = _evaluate_plane(problem, origin, d1, d2, x, y, progress,
-                             check_choice("method", method, METHODS), dtype)
-    return values, x, y, ranges, time.perf_counter() - t0
-
-
-def _finish(problem, values, x, y, kind, origin, axes, d1, d2, labels, ranges, elapsed,
-            extra) -> Surface:
+    tiles = None
+    if tiled:
+        spec = {"kind": frame.kind, "problem": problem.describe(), "ranges": ranges,
+                "shape": [ny, nx], "method": method, "dtype": dtype.name, "origin": frame.origin,
+                "axes": frame.axes, "d1": frame.d1, "d2": frame.d2, **extra}
+        values, info, tiles = _tiles.scan_tiles(problem, origin, d1, d2, x, y, method, dtype,
+                                                spec, client, store, tile_rows, progress)
+    else:
+        values = _evaluate_plane(problem, origin, d1, d2, x, y, progress, method, dtype)
+        info = {"n_nonfinite": int(count_nonfinite(values)), "points_computed": values.size}
+    elapsed = time.perf_counter() - t0
+    points = info.pop("points_computed")
+    frame.values, frame.x, frame.y = values, x, y
+    frame.meta = {**problem.describe(), "ranges": [list(ranges[0]), list(ranges[1])],
+                  "shape": [ny, nx], "dtype": dtype.name, "elapsed_s": elapsed, **info, **extra}
     T = getattr(getattr(problem, "data", None), "T", None)
     n_seq = getattr(getattr(problem, "data", None), "n_seq", 1)
-    meta = {**problem.describe(), "ranges": [list(ranges[0]), list(ranges[1])],
-            "shape": list(values.shape), "dtype": values.dtype.name, "elapsed_s": elapsed,
-            "n_nonfinite": int(count_nonfinite(values)), **extra}
-    if T is not None and elapsed > 0:
-        meta["grid_point_steps_per_s"] = values.size * T * n_seq / elapsed
-    return Surface(values=values, x=x, y=y, kind=kind, origin=origin, axes=axes, d1=d1, d2=d2,
-                   x_label=labels[0], y_label=labels[1], meta=meta)
+    if T is not None and elapsed > 0 and points:
+        frame.meta["grid_point_steps_per_s"] = points * T * n_seq / elapsed
+    if tiles is not None:
+        tiles.finish(frame.x_label, frame.y_label, frame.meta)
+    return frame
 
 
 def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=(512, 512),
          client=None, store=None, progress=None, method: str = "auto",
-         dtype: str = "float64") -> Surface:
+         dtype: str = "float64", tile_rows: int | None = None) -> Surface:
     """Loss over a grid of two parameters, the others fixed at ``center``.
 
     Parameters
@@ -321,9 +384,26 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
         Closed intervals of x and y (min < max).
     shape : (int, int)
         (ny, nx) points, both >= 2; ``x = linspace(*ranges[0], nx)``,
-        ``y = linspace(*ranges[1], ny)``.
-    client, store
-        Dask client and Zarr path (reserved; not available in this version).
+        ``y = linspace(*ranges[1], ny)``. Without ``store=`` the values must fit in memory.
+    client : dask.distributed.Client or None
+        Run the tiles as tasks on this cluster (the problem is sent to every worker once;
+        each task runs the local scan's function on its rows, so the values are the same bits
+        as a local scan). The workers need fastsurf installed.
+    store : str or os.PathLike or None
+        Zarr directory to stream the values into, tile by tile (needs zarr >= 3). Each finished
+        tile is written, then flagged done; calling again with the same arguments and store
+        resumes, computing only the missing tiles (with ``client=`` too). A store written for
+        another scan (problem with its data fingerprint, ranges, shape, method, kind, origin,
+        axes or directions) is a ValueError, never overwritten: delete the directory to start
+        over. The full grid is never held in memory for the computation, so grids larger than
+        memory work; the returned values are loaded only when they fit in memory, else they
+        are the store's read-only ``zarr.Array`` (see :class:`Surface`). Reopen a finished store
+        with :meth:`Surface.from_zarr`. A FunctionProblem is identified by its name only.
+    tile_rows : int or None
+        Rows per tile with ``client=``/``store=`` (a Zarr chunk, a Dask task); None chooses
+        about 2 MB of values per tile, or keeps a resumed store's. Must be a multiple of the
+        kernels' block of rows: 256 for recurrent neurons, max(1, 32768 // nx) otherwise.
+        Given without client or store, the scan runs tile by tile in process.
     progress : bool or None
         Progress bar over tiles; None shows it only when the scan takes longer than 2 s.
     method : {"auto", "brute"}
@@ -337,19 +417,18 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
     dtype : {"float64", "float32"}
         Precision of the values. ``"float32"`` (RecurrentNeuron problems only) runs the
         recurrence in float32 — inputs, targets, grid coordinates and state rounded to float32,
-        8 SIMD lanes instead of 4, about twice as fast; the structural purelin path computes in
-        float64 and rounds. Measured against float64 on Horn's grids (T = 100, docs/
-        performance.md): median relative difference about 1e-6, growing with T and near
-        instability. float64 is the default and the reference.
-
+        twice the SIMD lanes — about 2-3x faster for tansig/logsig; the structural purelin
+        path computes in float64 and rounds. Accuracy against float64 (docs/performance.md):
+        median relative difference about 1e-7, at most about 1e-3 near zero-loss minima where
+        the SSE cancels; float32 overflows to +inf beyond 3.4e38. float64 is the default.
     Returns
     -------
     Surface
         ``values[i, j]`` = loss at theta = center with theta[axes[0]] = x[j],
-        theta[axes[1]] = y[i].
+        theta[axes[1]] = y[i]. ``meta`` also holds ``tiles``, ``tiles_computed`` (by this
+        call), ``tile_rows`` and ``store`` for a tiled scan.
     """
     _check_problem(problem)
-    _check_unsupported(client, store)
     P = problem.n_params
     center, (ax0, ax1) = grid_axes(problem, center, axes)
     origin = center.copy()
@@ -359,17 +438,17 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
     e0[ax0] = 1.0
     e1 = np.zeros(P)
     e1[ax1] = 1.0
-    values, x, y, ranges, elapsed = _run(problem, origin, e0, e1, ranges, shape, progress,
-                                         method, dtype)
     names = problem.param_names
-    return _finish(problem, values, x, y, "grid", center, (ax0, ax1), None, None,
-                   (names[ax0], names[ax1]), ranges, elapsed,
-                   {"axes": [ax0, ax1], "method": method})
+    frame = Surface(values=None, x=None, y=None, kind="grid", origin=center, axes=(ax0, ax1),
+                    x_label=names[ax0], y_label=names[ax1])
+    return _scan(problem, frame, origin, e0, e1, ranges, shape, progress, method, dtype, client,
+                 store, tile_rows, {"axes": [ax0, ax1], "method": method})
 
 
 def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512, 512),
           normalize: str | None = None, client=None, store=None, progress=None,
-          method: str = "auto", dtype: str = "float64") -> Surface:
+          method: str = "auto", dtype: str = "float64",
+          tile_rows: int | None = None) -> Surface:
     """Loss over the plane theta = origin + x * d1 + y * d2.
 
     Parameters
@@ -377,13 +456,12 @@ def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512
     problem : Problem or FunctionProblem
     origin, d1, d2 : array_like, shape (P,)
         Origin and the two directions (non-zero, not parallel).
-    ranges, shape, client, store, progress, method, dtype
+    ranges, shape, client, store, progress, method, dtype, tile_rows
         As in :func:`grid`.
     normalize : {None, "unit"}
         ``"unit"`` rescales d1 and d2 to unit length first; None uses them as given.
     """
     _check_problem(problem)
-    _check_unsupported(client, store)
     P = problem.n_params
     origin = as_theta("origin", origin, P)
     d1 = as_theta("d1", d1, P)
@@ -399,10 +477,10 @@ def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512
     if normalize == "unit":
         d1 = d1 / np.linalg.norm(d1)
         d2 = d2 / np.linalg.norm(d2)
-    values, x, y, ranges, elapsed = _run(problem, origin, d1, d2, ranges, shape, progress,
-                                         method, dtype)
-    return _finish(problem, values, x, y, "plane", origin, None, d1, d2, ("x", "y"), ranges,
-                   elapsed, {"normalize": normalize, "method": method})
+    frame = Surface(values=None, x=None, y=None, kind="plane", origin=origin, d1=d1, d2=d2,
+                    x_label="x", y_label="y")
+    return _scan(problem, frame, origin, d1, d2, ranges, shape, progress, method, dtype, client,
+                 store, tile_rows, {"normalize": normalize, "method": method})
 
 
 def line(problem, theta0, theta1, alphas=201) -> Profile:

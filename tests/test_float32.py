@@ -139,3 +139,17 @@ def test_dtype_bad_input():
         scan.plane(f, [0, 0], [1, 0], [0, 1], shape=(4, 4), dtype="float32")
     with pytest.raises(ValueError, match="memory"):
         scan.grid(prob, [0.5, 0.5], shape=(300_000, 300_000), dtype="float32")
+
+
+def test_float32_store_resumes_bit_identical_and_refuses_float64(tmp_path):
+    prob, _ = _rounded_problem("tansig", 1, (0,), False, T=30)
+    kw = dict(ranges=((-2, 2), (-1.5, 1.5)), shape=(600, 40), progress=False)
+    mem = scan.grid(prob, [0.5, 0.5], dtype="float32", **kw)
+    stored = scan.grid(prob, [0.5, 0.5], dtype="float32", store=tmp_path / "s.zarr",
+                       tile_rows=256, **kw)
+    assert stored.values.dtype == np.float32 and stored.meta["tiles"] == 3
+    np.testing.assert_array_equal(stored.values, mem.values)
+    np.testing.assert_array_equal(scan.Surface.from_zarr(tmp_path / "s.zarr").values,
+                                  mem.values)
+    with pytest.raises(ValueError, match="dtype"):
+        scan.grid(prob, [0.5, 0.5], store=tmp_path / "s.zarr", **kw)
