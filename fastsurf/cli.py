@@ -63,6 +63,9 @@ def _add_scan(subparsers) -> None:
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of the recurrence (float32: about twice as fast, ~1e-7 "
                         "relative; default float64)")
+    p.add_argument("--store", type=Path, default=None,
+                   help="stream the grid tile by tile into this Zarr directory; running the "
+                        "same command again resumes an interrupted scan")
     p.add_argument("--valleys", action="store_true",
                    help="overlay the valleys predicted by theory (and list them)")
     p.set_defaults(func=run_scan)
@@ -78,7 +81,7 @@ def run_scan(args) -> int:
     surface = fs.scan.grid(problem, np.array(theta_true), axes=(0, 1),
                            ranges=(args.x_range, args.y_range), shape=args.shape,
                            progress=False if args.no_progress else None,
-                           method=args.method, dtype=args.dtype)
+                           method=args.method, dtype=args.dtype, store=args.store)
     elapsed = time.perf_counter() - t0
     args.out.mkdir(parents=True, exist_ok=True)
     npz = surface.save(args.out / "surface.npz")
@@ -94,6 +97,9 @@ def run_scan(args) -> int:
     share = 100 * surface.n_nonfinite / surface.values.size
     print(f"  non-finite  {surface.n_nonfinite} cells ({share:.2f}%)")
     print(f"  wrote       {npz}")
+    if args.store is not None:
+        print(f"  store       {args.store} ({surface.meta['tiles_computed']} of "
+              f"{surface.meta['tiles']} tiles computed now)")
     if args.valleys:
         from .valleys import predict
         predicted = predict(problem, ranges=(args.x_range, args.y_range), axes=(0, 1),

@@ -48,3 +48,14 @@ def test_scan_dtype_and_method(tmp_path, capsys):
     s32 = scan.Surface.load(tmp_path / "f32" / "surface.npz")
     assert s32.values.dtype == np.float32 and s32.meta["dtype"] == "float32"
     np.testing.assert_allclose(s32.values, s64.values, rtol=1e-4)
+
+
+def test_scan_store_resumes(tmp_path, capsys):
+    args = ["scan", "--shape", "60,8", "--T", "10", "--no-plot", "--no-progress",
+            "--store", str(tmp_path / "s.zarr"), "--out", str(tmp_path)]
+    assert main(args) == 0
+    assert "1 of 1 tiles computed now" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "0 of 1 tiles computed now" in capsys.readouterr().out
+    np.testing.assert_array_equal(scan.Surface.from_zarr(tmp_path / "s.zarr").values,
+                                  scan.Surface.load(tmp_path / "surface.npz").values)
