@@ -3,10 +3,11 @@
     python bench/peers.py [--sizes 1024 2048] [--T 100] [--repeats 5] [--out bench/peers_out]
 
 Work: the SSE grid of Horn's first-order neuron (purelin and tansig) over (w1, w2), the
-losses of 10^5 random parameter vectors, and the exact Hessian of the 136-parameter MLP
-(``peers_mlp.py``). Peers that are not installed are skipped
-(``pip install -e ".[peers]"``). Every peer is compared with a NumPy float64 reference
-(``np.tanh``) by median and maximum relative difference. Writes ``peers.md`` (a Markdown
+losses of 10^5 random parameter vectors, Levenberg-Marquardt from 1000 random starts (against
+a SciPy MINPACK loop), and the exact Hessian of the 136-parameter MLP (``peers_mlp.py``).
+Peers that are not installed are skipped (``pip install -e ".[peers]"``). Every grid peer is
+compared with a NumPy float64 reference (``np.tanh``) by median and maximum relative
+difference. Writes ``peers.md`` (a Markdown
 table of median times, throughput in grid-point-steps/s and each peer's time relative to
 fastsurf) and ``peers.png`` (a bar chart). fastsurf appears twice for purelin: brute force
 (``method="brute"``) and with its structural fast path (``method="auto"``).
@@ -139,7 +140,42 @@ class Work:
                 "median_rel": med, "max_rel": mx}
 
 
-def run(sizes=(1024, 2048), T=100, repeats=5, batch=100_000, mlp=True):
+def lm_rows(n_starts, T, repeats):
+    """Levenberg-Marquardt from ``n_starts`` random starts on the first-order tansig neuron:
+    ``train.multistart`` (the parallel kernel) against a loop of SciPy's MINPACK LM
+    (``least_squares(method="lm")``) given fastsurf's exact residuals and Jacobian, the tool a
+    user would otherwise script. Agreement: relative distance between the end points of the
+    same start, |theta_scipy - theta_fastsurf| / max(1, |theta_fastsurf|) (the two LM
+    variants may end some runs in different minima, which shows in the maximum)."""
+    from scipy.optimize import least_squares
+    model = fs.RecurrentNeuron("tansig")
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=T, seed=0))
+    label = f"LM multistart, {n_starts} starts, tansig T={T}"
+    first = fs.train.multistart(prob, n_starts, seed=0, progress=False)
+    starts = first.starts
+
+    def scipy_loop():
+        return np.array([least_squares(prob.residuals, s, jac=prob.jacobian, method="lm",
+                                       xtol=1e-12, ftol=1e-12, gtol=1e-12).x for s in starts])
+
+    base = median_time(lambda: fs.train.multistart(prob, n_starts, seed=0, progress=False),
+                       repeats)
+    rows = [{"work": label, "implementation": "fastsurf (LM kernel)", "time_s": base,
+             "gsteps": float("nan"), "vs_fastsurf": 1.0, "median_rel": 0.0, "max_rel": 0.0}]
+    ref = first.thetas
+    ok = np.isfinite(first.losses)
+    rel = (np.linalg.norm(scipy_loop()[ok] - ref[ok], axis=1)
+           / np.maximum(1.0, np.linalg.norm(ref[ok], axis=1)))
+    secs = median_time(scipy_loop, min(repeats, 3))
+    rows.append({"work": label, "implementation": "SciPy least_squares(lm) loop",
+                 "time_s": secs, "gsteps": float("nan"), "vs_fastsurf": secs / base,
+                 "median_rel": float(np.median(rel)), "max_rel": float(rel.max())})
+    for r in rows:
+        print(r, flush=True)
+    return rows
+
+
+def run(sizes=(1024, 2048), T=100, repeats=5, batch=100_000, mlp=True, lm_starts=1000):
     """Every work, fastsurf first for all of them, then the peers.
 
     PyTorch's and JAX's thread pools keep spinning after their calls and would slow the Numba
@@ -161,6 +197,8 @@ def run(sizes=(1024, 2048), T=100, repeats=5, batch=100_000, mlp=True):
             rows[w.label].append(w.measure(label, fn, repeats, base[w.label]))
             print(rows[w.label][-1], flush=True)
     out = [r for w in works for r in rows[w.label]]
+    if lm_starts:
+        out += lm_rows(lm_starts, T, repeats)
     if mlp:
         from peers_mlp import run as run_mlp
         for r in run_mlp(repeats):
@@ -211,9 +249,12 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=100_000,
                     help="size of the batched-losses work (0 to skip)")
     ap.add_argument("--no-mlp", action="store_true", help="skip the MLP Hessian rows")
+    ap.add_argument("--lm-starts", type=int, default=1000,
+                    help="starts of the LM multistart work (0 to skip)")
     ap.add_argument("--out", type=Path, default=Path("bench/peers_out"))
     args = ap.parse_args(argv)
-    write(run(args.sizes, args.T, args.repeats, args.batch, not args.no_mlp), args.out)
+    write(run(args.sizes, args.T, args.repeats, args.batch, not args.no_mlp, args.lm_starts),
+          args.out)
 
 
 if __name__ == "__main__":
