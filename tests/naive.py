@@ -96,13 +96,12 @@ def sse_neuron_complex(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=
     return total
 
 
-def gradient_neuron_rtrl(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1,
-                         bias=False):
-    """SSE gradient by forward sensitivities in plain loops (complex-capable), so that the
-    complex step of this gradient gives exact Hessian columns."""
+def _rtrl_steps(theta, P, Tg, A0, f, transfer_name, input_delays, n_fb, bias):
+    """(e(k), S(k)) for every sequence and step: the residual t(k) - a(k) and the output
+    sensitivities S(k) = da(k)/dtheta by forward recursion (RTRL), plain loops; ``f`` is the
+    transfer function (real or complex-capable)."""
     n_in = len(input_delays)
     npar = len(theta)
-    grad = [0] * npar
     for p, t, a0 in zip(P, Tg, A0):
         a = {-j: a0[j] if j < len(a0) else 0.0 for j in range(n_fb)}
         S = {-j: [0.0] * npar for j in range(n_fb)}
@@ -118,7 +117,7 @@ def gradient_neuron_rtrl(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_f
                 x[n_in + d - 1] = a[k - d]
             if bias:
                 x[n_in + n_fb] = 1.0
-            a[k] = _ctransfer(transfer_name, n)
+            a[k] = f(transfer_name, n)
             f1, _ = _cderivs(transfer_name, a[k])
             S[k] = []
             for j in range(npar):
@@ -126,9 +125,18 @@ def gradient_neuron_rtrl(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_f
                 for d in range(1, n_fb + 1):
                     s = s + theta[n_in + d - 1] * S[k - d][j]
                 S[k].append(f1 * s)
-            e = t[k - 1] - a[k]
-            for j in range(npar):
-                grad[j] = grad[j] - 2 * e * S[k][j]
+            yield t[k - 1] - a[k], S[k]
+
+
+def gradient_neuron_rtrl(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1,
+                         bias=False):
+    """SSE gradient by forward sensitivities in plain loops (complex-capable), so that the
+    complex step of this gradient gives exact Hessian columns."""
+    grad = [0] * len(theta)
+    for e, S in _rtrl_steps(theta, P, Tg, A0, _ctransfer, transfer_name, input_delays, n_fb,
+                            bias):
+        for j in range(len(theta)):
+            grad[j] = grad[j] - 2 * e * S[j]
     return grad
 
 
@@ -195,30 +203,11 @@ def layered_sse(theta, S, P, Tg):
 def jacobian_neuron(theta, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1, bias=False):
     """Residuals e = t - a and their Jacobian rows de/dtheta = -da/dtheta (RTRL, plain loops),
     sequence by sequence."""
-    n_in = len(input_delays)
-    npar = len(theta)
     res, rows = [], []
-    for p, t, a0 in zip(P, Tg, A0):
-        a = {-j: float(a0[j]) if j < len(a0) else 0.0 for j in range(n_fb)}
-        S = {-j: [0.0] * npar for j in range(n_fb)}
-        for k in range(1, len(p) + 1):
-            n = theta[n_in + n_fb] if bias else 0.0
-            x = [0.0] * npar
-            for i, d in enumerate(input_delays):
-                if k - d >= 1:
-                    n += theta[i] * p[k - d - 1]
-                    x[i] = p[k - d - 1]
-            for d in range(1, n_fb + 1):
-                n += theta[n_in + d - 1] * a[k - d]
-                x[n_in + d - 1] = a[k - d]
-            if bias:
-                x[n_in + n_fb] = 1.0
-            a[k] = transfer(transfer_name, n)
-            f1, _ = _cderivs(transfer_name, a[k])
-            S[k] = [f1 * (x[j] + sum(theta[n_in + d - 1] * S[k - d][j]
-                                     for d in range(1, n_fb + 1))) for j in range(npar)]
-            res.append(t[k - 1] - a[k])
-            rows.append([-v for v in S[k]])
+    for e, S in _rtrl_steps(theta, P, Tg, A0, transfer, transfer_name, input_delays, n_fb,
+                            bias):
+        res.append(e)
+        rows.append([-v for v in S])
     return res, rows
 
 
