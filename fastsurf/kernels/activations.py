@@ -13,10 +13,11 @@ the whole real line; measured maximum 1.60 ulp for tanh, 1.89 ulp for logsig).
 
 import math
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 PURELIN = 0
 TANSIG = 1
@@ -78,14 +79,27 @@ def _fma(typingctx, a, b, c):
     return float_t(float_t, float_t, float_t), codegen
 
 
+def _one(x):  # pragma: no cover - replaced by the overload inside compiled code
+    raise NotImplementedError
+
+
+@overload(_one)
+def _one_like(x):
+    """1 in the type of x (a Python 1.0 would promote float32 arithmetic to float64)."""
+    if x == types.float32:
+        return lambda x: np.float32(1.0)
+    return lambda x: 1.0
+
+
 @njit(cache=True, inline="always")
 def _div_sum(num, a, b):
-    """num / (a + b) to about half an ulp: the rounding error of a + b (TwoSum, Knuth) and of
-    the quotient (exact FMA residual) are both corrected."""
+    """num / (a + b) to about half an ulp (of float64 or float32 arguments): the rounding
+    error of a + b (TwoSum, Knuth) and of the quotient (exact FMA residual) are both
+    corrected."""
     d = a + b
     bb = d - a
     err = (a - (d - bb)) + (b - bb)
-    inv = 1.0 / d
+    inv = _one(d) / d
     q = num * inv
     rem = _fma(-q, d, num) - q * err
     return _fma(rem, inv, q)
