@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import LOGSIG, PURELIN, TANSIG, logsig, tanh, transfer_derivative_from_output
-from .recurrent import _identity
+from .recurrent import _identity, input_net
 
 MAX_ITER, LOSS_GOAL, GRADIENT, MU_MAX, NONFINITE_START = 0, 1, 2, 3, 4
 #: Reason names by code, the strings of :class:`fastsurf.train.TrainResult`.
@@ -100,19 +100,7 @@ def _lane_pass(f, fd, X, p, t, a0, delays, n_fb, has_bias, nl, hist, Sh, nbuf, a
         Sh[:, :, :nl] = 0.0
         for k in range(p.shape[1]):
             cur = k % R
-            if has_bias:
-                brow = X[n_in + n_fb]
-                for l in range(nl):
-                    nbuf[l] = brow[l]
-            else:
-                nbuf[:nl] = 0.0
-            for i in range(n_in):
-                j = k - delays[i]
-                if j >= 0:
-                    pv = p[s, j]
-                    row = X[i]
-                    for l in range(nl):
-                        nbuf[l] += row[l] * pv
+            input_net(X, p[s], k, delays, n_fb, has_bias, nbuf, nl)
             for d in range(1, n_fb + 1):
                 h = hist[(k - d + R) % R]
                 w = X[n_in + d - 1]

@@ -91,8 +91,9 @@ def _feedback_step(f, W, hist, newest, n_fb, nbuf, tk, acc, nl):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _batch_step(f, TH, p, k, delays, n_fb, has_bias, hist, newest, nbuf, tk, acc, nl):
-    """One time step of a block of neurons whose parameters are the columns of TH (P, lanes)."""
+def input_net(TH, p, k, delays, n_fb, has_bias, nbuf, nl):
+    """nbuf[l] = b + sum_i iw_i p(k - d_i) for a block of neurons whose parameters are the
+    columns of TH (P, lanes): the input part of the net input at step k."""
     n_in = delays.shape[0]
     if has_bias:
         brow = TH[n_in + n_fb]
@@ -108,6 +109,13 @@ def _batch_step(f, TH, p, k, delays, n_fb, has_bias, hist, newest, nbuf, tk, acc
             row = TH[i]
             for l in range(nl):
                 nbuf[l] += row[l] * pv
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _batch_step(f, TH, p, k, delays, n_fb, has_bias, hist, newest, nbuf, tk, acc, nl):
+    """One time step of a block of neurons whose parameters are the columns of TH (P, lanes)."""
+    input_net(TH, p, k, delays, n_fb, has_bias, nbuf, nl)
+    n_in = delays.shape[0]
     _feedback_step(f, TH[n_in:n_in + n_fb], hist, newest, n_fb, nbuf, tk, acc, nl)
 
 
