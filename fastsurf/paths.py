@@ -219,6 +219,12 @@ class LBFGS:
       the trust radius set to half that step; it doubles after every kept step, up to
       ``max_step``;
     * a direction that is not along the force restarts along the force, scaled by 1/alpha.
+
+    It needs far fewer iterations than :class:`FIRE` on smooth, well-scaled surfaces, but the
+    force is not a gradient: on bands through the sharply curved, degenerate valleys of MLP
+    losses (e.g. permuted minima of a (2, 3, 1) softplus net) its directions, though along the
+    force (dx . F > 0), mix the spring and perpendicular parts and climb the loss, with or
+    without the climbing image and for any step cap tried (0.01 to 0.2). Use FIRE there.
     """
 
     def __init__(self, memory: int = 20, max_step: float = 0.2, alpha: float = 70.0,
@@ -364,6 +370,8 @@ def neb(problem, theta_a, theta_b, n_images: int = 11, k: float = 1.0, climbing:
     climbing : bool
     tangent : {"improved", "bisection"}
     optimizer : {"fire", "lbfgs"}
+        FIRE is robust; L-BFGS is much faster on smooth surfaces but can drift uphill on
+        MLP losses (see :class:`LBFGS`).
     tol : float
         Convergence on max_i |F_i|.
     max_iter : int

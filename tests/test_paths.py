@@ -117,16 +117,19 @@ def test_lbfgs_is_exact_on_a_quadratic_and_undoes_bad_steps():
     assert opt.trust == pytest.approx(0.25) and opt.s == []
 
 
-def _teacher(widths=(1, 3, 1), beta=5.0, n=40):
+def _teacher(widths=(1, 3, 1), beta=5.0, n=40, scale=1.0):
     """Data made by a softplus net, its exact zero-loss minimum theta and the same net with
     hidden units 0 and 1 swapped (another minimum of the same loss)."""
     model = fs.MLP(widths, activation="softplus", beta=beta)
-    theta = model.init(np.random.default_rng(0))
+    theta = model.init(np.random.default_rng(0)) * scale
     for layer in range(1, len(widths)):
         _, bs = model.layer_slices(layer)
         theta[bs] = np.random.default_rng(1).uniform(-1, 1, bs.stop - bs.start)
-    x = np.linspace(-1, 1, n)
-    prob = fs.Problem(model, fs.RegressionData(x, model.simulate(theta, x).ravel()))
+    if widths[0] == 1:
+        x = np.linspace(-1, 1, n)
+    else:
+        x = np.random.default_rng(2).uniform(-1, 1, (n, widths[0]))
+    prob = fs.Problem(model, fs.RegressionData(x, model.simulate(theta, x)))
     return prob, theta, _swap_units(model, theta, 1, 0, 1)
 
 
@@ -159,6 +162,24 @@ def test_neb_between_permuted_minima_of_a_small_mlp(optimizer):
     assert np.linalg.norm(s.theta - _swap_units(prob.model, s.theta, 1, 0, 1)) < 0.05
     c = fs.critical.classify(prob, s.theta, tol=1e-5 * np.max(np.abs(s.eigenvalues)))
     assert c.kind in ("saddle", "degenerate") and c.index <= 1 < c.eigenvalues.size
+
+
+def test_climbing_image_is_an_index_one_saddle_on_the_swap_plane():
+    # 2 inputs make the Hessian far better conditioned than 1-D data; FIRE is the robust choice
+    prob, a, b = _teacher(widths=(2, 3, 1), scale=2.0)
+    p = paths.neb(prob, a, b, n_images=11, tol=1e-6, max_iter=20_000, progress=False)
+    assert p.converged
+    s = p.saddle
+    assert np.linalg.norm(s.theta - _swap_units(prob.model, s.theta, 1, 0, 1)) < 1e-6
+    assert p.barrier == pytest.approx(s.loss - max(p.losses[0], p.losses[-1]), abs=1e-12)
+    assert p.barrier > 1e-5
+    # its gradient 1e-6 leaves eigenvalues below ~1e-5 of the largest unresolved
+    c = fs.critical.classify(prob, s.theta, tol=1e-5 * np.max(np.abs(s.eigenvalues)))
+    assert c.kind == "saddle" and c.index == 1
+    # the negative mode is odd under the swap: it moves units 0 and 1 apart
+    H = prob.hessian(s.theta)
+    v = np.linalg.eigh(H)[1][:, 0]
+    np.testing.assert_allclose(_swap_units(prob.model, v, 1, 0, 1), -v, atol=1e-6)
 
 
 def test_interpolation_windows_and_exact_endpoints():
