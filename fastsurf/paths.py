@@ -266,7 +266,7 @@ class LBFGS:
         return x + dx
 
     def _direction(self, force):
-        """The two-loop recursion: minus the inverse-Hessian estimate times the gradient."""
+        """The two-loop recursion: the inverse-Hessian estimate times the force."""
         q = force.copy()
         rho = [1.0 / float(y @ s) for s, y in zip(self.s, self.y)]
         a = []

@@ -19,6 +19,10 @@ Measured (2 shared cores, FIRE, 11 images, defaults):
   image is degenerate, index 0 with null dimension 130 of 136 (|lambda| <= 1e-6 x 2.21), as
   are both end points (null dimension 130): there is no clean index-1 saddle on this path.
   beta = 20 at tol 1e-6: 291 iterations, barrier 2e-9, also degenerate (index 0, null 131).
+  Swapping units of layer 3 instead: 23,760 iterations (102 s) to 1e-9, barrier 8e-12.
+  A sharper teacher (beta = 20, weights x 2, largest eigenvalue 2,495) stalls like the fits:
+  max |F| 4.2e-4 after 40,000 iterations (121 s), barrier 6e-5, climbing image degenerate.
+  Steps preconditioned by the exact |Hessian| of each image did not cure that stall.
 * fits, beta = 20: the fits reach MSE ~1e-7 with |grad| ~1e-5 and are not minima: a
   Levenberg-Marquardt / trust-region Newton polish keeps descending for thousands of units to
   MSE ~1e-17 (the net fits this target to rounding, so its minima form a zero-loss manifold
