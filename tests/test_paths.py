@@ -72,6 +72,116 @@ def test_band_started_on_the_mep_stays_on_it():
     np.testing.assert_allclose(p.images, start, atol=1e-7)   # equally spaced already
 
 
+@pytest.mark.parametrize("case", ["double_well", "ring"])
+def test_lbfgs_needs_fewer_iterations_than_fire(case):
+    if case == "double_well":
+        prob, a, b, kw, saddle = double_well(), [-1, 0.5], [1, 0.5], {"n_images": 9}, [0, 0]
+    else:
+        prob, a, b, kw, saddle = ring(), [1, 0], [-1, 0], {"images": _arc_band(1.3)}, [0, 1]
+    runs = {opt: paths.neb(prob, a, b, optimizer=opt, tol=1e-6, progress=False, **kw)
+            for opt in ("fire", "lbfgs")}
+    for p in runs.values():
+        assert p.converged and p.history[-1] <= 1e-6
+        np.testing.assert_allclose(p.images[p.climbing_index], saddle, atol=1e-4)
+        assert p.saddle.index == 1
+    assert runs["lbfgs"].n_iter < runs["fire"].n_iter / 2
+
+
+def test_climbing_image_keeps_its_role_on_a_flat_top():
+    rule = paths.ClimbingRule(switch=0.05)
+    V = np.array([0.0, 1.0, 1.02, 0.5, 0.1])
+    assert rule.select(V, None) == 2            # the highest interior image
+    assert rule.select(V, 1) == 1               # 1.02 < 1.0 + 0.05 * 1.02: keep image 1
+    V[2] = 1.06
+    assert rule.select(V, 1) == 2               # 1.06 > 1.0 + 0.05 * 1.06: switch
+    assert paths.ClimbingRule(switch=0.0).select(np.array([0, 1.0, 1.0 + 1e-12, 0]), 1) == 2
+
+
+def test_lbfgs_is_exact_on_a_quadratic_and_undoes_bad_steps():
+    # force -A x of a quadratic: with exact curvature pairs the two-loop recursion reproduces
+    # A^-1 on the span of the steps, and a dozen steps reach the minimum to rounding
+    rng = np.random.default_rng(3)
+    Q = np.linalg.qr(rng.standard_normal((4, 4)))[0]
+    A = Q @ np.diag([0.5, 1.0, 2.0, 4.0]) @ Q.T
+    opt = paths.LBFGS(memory=10, max_step=10.0, alpha=8.0)
+    x = rng.standard_normal(4)
+    for _ in range(12):
+        x = opt.step(x, -A @ x)
+    np.testing.assert_allclose(x, 0.0, atol=1e-10)
+    # a step after which the force is more than `grow` times larger is undone
+    opt = paths.LBFGS(max_step=1.0, alpha=2.0, grow=10.0)
+    x0, f0 = np.zeros(2), np.array([1.0, 0.0])
+    x1 = opt.step(x0, f0)
+    np.testing.assert_allclose(x1, [0.5, 0.0])
+    np.testing.assert_array_equal(opt.step(x1, np.array([-20.0, 0.0])), x0)
+    assert opt.trust == pytest.approx(0.25) and opt.s == []
+
+
+def _teacher(widths=(1, 3, 1), beta=5.0, n=40, scale=1.0):
+    """Data made by a softplus net, its exact zero-loss minimum theta and the same net with
+    hidden units 0 and 1 swapped (another minimum of the same loss)."""
+    model = fs.MLP(widths, activation="softplus", beta=beta)
+    theta = model.init(np.random.default_rng(0)) * scale
+    for layer in range(1, len(widths)):
+        _, bs = model.layer_slices(layer)
+        theta[bs] = np.random.default_rng(1).uniform(-1, 1, bs.stop - bs.start)
+    if widths[0] == 1:
+        x = np.linspace(-1, 1, n)
+    else:
+        x = np.random.default_rng(2).uniform(-1, 1, (n, widths[0]))
+    prob = fs.Problem(model, fs.RegressionData(x, model.simulate(theta, x)))
+    return prob, theta, _swap_units(model, theta, 1, 0, 1)
+
+
+def _swap_units(model, theta, layer, i, j):
+    out = theta.copy()
+    n_in, n_out, n_next = model.widths[layer - 1], model.widths[layer], model.widths[layer + 1]
+    ws, bs = model.layer_slices(layer)
+    wn, _ = model.layer_slices(layer + 1)
+    W = out[ws].reshape(n_out, n_in)
+    W[[i, j]] = W[[j, i]]
+    b = out[bs]
+    b[[i, j]] = b[[j, i]]
+    Wn = out[wn].reshape(n_next, n_out)
+    Wn[:, [i, j]] = Wn[:, [j, i]]
+    out[ws], out[bs], out[wn] = W.ravel(), b, Wn.ravel()
+    return out
+
+
+@pytest.mark.parametrize("optimizer", ["fire", "lbfgs"])
+def test_neb_between_permuted_minima_of_a_small_mlp(optimizer):
+    prob, a, b = _teacher()
+    assert prob.loss(a) == 0.0 and prob.loss(b) == 0.0
+    p = paths.neb(prob, a, b, n_images=11, optimizer=optimizer, tol=1e-6, max_iter=20_000,
+                  progress=False)
+    assert p.converged and p.history[-1] <= 1e-6
+    s = p.saddle
+    assert s.gradient_norm <= 2e-6 and p.barrier > 0
+    # the swap maps the path onto itself reversed, so the top of the path lies near the
+    # swap-invariant plane where units 0 and 1 coincide (far closer than the ends, 1.53 apart)
+    assert np.linalg.norm(s.theta - _swap_units(prob.model, s.theta, 1, 0, 1)) < 0.05
+    c = fs.critical.classify(prob, s.theta, tol=1e-5 * np.max(np.abs(s.eigenvalues)))
+    assert c.kind in ("saddle", "degenerate") and c.index <= 1 < c.eigenvalues.size
+
+
+def test_climbing_image_is_an_index_one_saddle_on_the_swap_plane():
+    # 2 inputs make the Hessian far better conditioned than 1-D data; FIRE is the robust choice
+    prob, a, b = _teacher(widths=(2, 3, 1), scale=2.0)
+    p = paths.neb(prob, a, b, n_images=11, tol=1e-6, max_iter=20_000, progress=False)
+    assert p.converged
+    s = p.saddle
+    assert np.linalg.norm(s.theta - _swap_units(prob.model, s.theta, 1, 0, 1)) < 1e-6
+    assert p.barrier == pytest.approx(s.loss - max(p.losses[0], p.losses[-1]), abs=1e-12)
+    assert p.barrier > 1e-5
+    # its gradient 1e-6 leaves eigenvalues below ~1e-5 of the largest unresolved
+    c = fs.critical.classify(prob, s.theta, tol=1e-5 * np.max(np.abs(s.eigenvalues)))
+    assert c.kind == "saddle" and c.index == 1
+    # the negative mode is odd under the swap: it moves units 0 and 1 apart
+    H = prob.hessian(s.theta)
+    v = np.linalg.eigh(H)[1][:, 0]
+    np.testing.assert_allclose(_swap_units(prob.model, v, 1, 0, 1), -v, atol=1e-6)
+
+
 def test_interpolation_windows_and_exact_endpoints():
     prob = double_well()
     a, b = np.array([-1.0, 0.5]), np.array([1.0, 0.5])
