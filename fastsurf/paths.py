@@ -176,36 +176,53 @@ class FIRE:
         self.n_min, self.f_inc, self.f_dec = n_min, f_inc, f_dec
         self.alpha0, self.f_alpha = alpha0, f_alpha
         self.v = None
+        self.last_dx = None
         self.alpha = alpha0
         self.n_pos = 0
 
     def reset(self):
         self.v = None
+        self.last_dx = None
 
     def step(self, x: np.ndarray, force: np.ndarray) -> np.ndarray:
         if self.v is None:
             self.v = np.zeros_like(x)
-        power = float(np.sum(force * self.v))
+        fn = _norm(force)
+        # the sign of F . v, computed on F / |F| so that huge forces do not overflow it
+        power = float(np.sum((force / fn) * self.v)) if fn > 0 else 0.0
         if power > 0:
-            fn = np.linalg.norm(force)
-            self.v = (1 - self.alpha) * self.v + self.alpha * force * (
-                np.linalg.norm(self.v) / fn if fn > 0 else 0.0)
+            self.v = (1 - self.alpha) * self.v + self.alpha * (force / fn) * _norm(self.v)
             self.n_pos += 1
             if self.n_pos > self.n_min:
                 self.dt = min(self.dt * self.f_inc, self.dt_max)
                 self.alpha *= self.f_alpha
         else:
-            x = x - 0.5 * self.dt * self.v
+            # half of the move actually made (capped at max_step), never 0.5 dt v: the
+            # velocity is not capped and can be huge where the forces are
+            if self.last_dx is not None:
+                x = x - 0.5 * self.last_dx
             self.v[:] = 0.0
             self.dt = max(self.dt * self.f_dec, self.dt_min)
             self.alpha = self.alpha0
             self.n_pos = 0
         self.v = self.v + self.dt * force
         dx = self.dt * self.v
-        n = np.linalg.norm(dx)
+        n = _norm(dx)
         if n > self.max_step:
+            # cap the move and the velocity with it, so both stay bounded however large the
+            # forces (steep walls of unstable regions)
             dx *= self.max_step / n
+            self.v *= self.max_step / n
+        self.last_dx = dx
         return x + dx
+
+
+def _norm(v: np.ndarray) -> float:
+    """Euclidean norm without overflow of the squares (entries up to the float64 maximum)."""
+    m = float(np.max(np.abs(v))) if v.size else 0.0
+    if m == 0.0 or not np.isfinite(m):
+        return m
+    return m * float(np.linalg.norm(v / m))
 
 
 class LBFGS:

@@ -148,6 +148,18 @@ def _swap_units(model, theta, layer, i, j):
     return out
 
 
+def test_fire_moves_at_most_max_step_even_under_huge_forces():
+    """The step back after an uphill move is half the move made, not half of dt * v (the
+    velocity is uncapped and grows with the force)."""
+    opt = paths.FIRE(max_step=0.2)
+    x = np.zeros(3)
+    for force in [np.full(3, 1e300)] * 8 + [np.full(3, -1e300)] * 3 + [np.full(3, 1e-3)] * 3:
+        new = opt.step(x, force)
+        assert np.all(np.isfinite(new))
+        assert np.linalg.norm(new - x) <= 1.5 * 0.2 + 1e-12
+        x = new
+
+
 @pytest.mark.parametrize("optimizer", ["fire", "lbfgs"])
 def test_neb_between_permuted_minima_of_a_small_mlp(optimizer):
     prob, a, b = _teacher()
