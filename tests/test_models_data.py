@@ -137,3 +137,22 @@ def test_function_problem_derivative_fallbacks():
     np.testing.assert_allclose(prob.hessian(x), exact_h, rtol=1e-7, atol=1e-9)
     real_only = fs.FunctionProblem(lambda x: float(np.abs(x[0]) ** 3 + x[1] ** 2), n_params=2)
     np.testing.assert_allclose(real_only.gradient(x), [3 * 0.7 ** 2, -2.2], rtol=1e-8)
+
+
+@pytest.mark.parametrize("transfer", ["purelin", "tansig", "logsig"])
+@pytest.mark.parametrize("delay", [0, 2])
+def test_first_order_batch_path_equals_loss_and_naive(transfer, delay):
+    """The specialised first-order batch loop (one input weight, one feedback delay, no bias)
+    gives Problem.loss's bits and the naive simulator's values, with delayed input, several
+    sequences, nonzero initial outputs and a partial last lane block."""
+    rng = np.random.default_rng(delay)
+    model = fs.RecurrentNeuron(transfer, input_delays=(delay,))
+    data = fs.SequenceData(rng.standard_normal((3, 25)), rng.standard_normal((3, 25)),
+                           0.4 * rng.standard_normal((3, 1)))
+    prob = fs.Problem(model, data)
+    thetas = rng.uniform(-1.5, 1.5, (300, 2))
+    values = prob.losses(thetas)
+    np.testing.assert_array_equal(values, [prob.loss(t) for t in thetas])
+    ref = [naive.sse_neuron(t, data.p, data.t, data.a0, transfer, (delay,), 1, False)
+           for t in thetas]
+    np.testing.assert_allclose(values, ref, rtol=1e-13)

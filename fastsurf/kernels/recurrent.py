@@ -119,17 +119,41 @@ def _batch_step(f, TH, p, k, delays, n_fb, has_bias, hist, newest, nbuf, tk, acc
     _feedback_step(f, TH[n_in:n_in + n_fb], hist, newest, n_fb, nbuf, tk, acc, nl)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _first_order_batch(f, Vs, ts, iw, lw, h, acc, nl):
+    """All steps of one sequence for a block of first-order neurons with one input weight and
+    no bias, a(k) = f(iw v(k) + lw a(k-1)) with v the delayed input: the operations of the
+    scalar simulation in its order (no FMA), so the losses equal ``sse`` bit for bit."""
+    for k in range(ts.shape[0]):
+        v = Vs[k]
+        tk = ts[k]
+        for l in range(nl):
+            a = f(iw[l] * v + lw[l] * h[l])
+            h[l] = a
+            e = tk - a
+            acc[l] += e * e
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
     """SSE for each row of ``thetas`` (m, P), in parallel.
 
     Blocks of LANES parameter vectors advance one time step at a time with the block innermost,
     so the loops vectorize across parameter vectors (a single neuron's recurrence is a serial
-    chain of transfer-function latencies).
+    chain of transfer-function latencies). Horn's first-order neuron (one input weight, one
+    feedback delay, no bias) takes a specialised loop without the history ring.
     """
     m, P = thetas.shape
     n_seq, T = p.shape
     out = np.empty(m)
+    first_order = n_fb == 1 and input_delays.shape[0] == 1 and not has_bias
+    # input of the first-order loop: p(k - d0), zero before it starts
+    Vp = np.zeros((n_seq, T))
+    if first_order:
+        d0 = input_delays[0]
+        for s in range(n_seq):
+            for k in range(d0, T):
+                Vp[s, k] = p[s, k - d0]
     for blk in prange((m + LANES - 1) // LANES):
         r0 = blk * LANES
         nl = min(LANES, m - r0)
@@ -143,6 +167,14 @@ def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
         for s in range(n_seq):
             for d in range(n_fb):
                 hist[(n_fb - d) % n_fb, :nl] = a0[s, d]
+            if first_order:
+                if code == PURELIN:
+                    _first_order_batch(_identity, Vp[s], t[s], TH[0], TH[1], hist[0], acc, nl)
+                elif code == TANSIG:
+                    _first_order_batch(tanh, Vp[s], t[s], TH[0], TH[1], hist[0], acc, nl)
+                elif code == LOGSIG:
+                    _first_order_batch(logsig, Vp[s], t[s], TH[0], TH[1], hist[0], acc, nl)
+                continue
             newest = 0
             for k in range(T):
                 if code == PURELIN:
