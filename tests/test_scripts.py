@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+import numpy as np
+
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
@@ -32,4 +34,14 @@ def test_prelude_shows_failed_line_searches(tmp_path, capsys):
     assert len(res.meta["line_profiles"]) == failed[-1] + 1
     assert "stalled point: |grad|" in capsys.readouterr().out
     for fig in ("line_profiles", "line_profile_zoom"):
+        assert (tmp_path / f"{fig}.png").stat().st_size > 5000
+
+
+def test_neb_mlp_runs_between_trained_minima(tmp_path, capsys):
+    path = _load("neb_mlp").main(["--out", str(tmp_path), "--max-iter", "300"])
+    out = capsys.readouterr().out
+    assert "end A: loss" in out and "straight line A -> B" in out and "climbing image:" in out
+    assert path.n_iter == 300 and path.climbing_index is not None
+    assert np.all(np.isfinite(path.losses)) and path.barrier >= 0
+    for fig in ("path_losses", "turning_angles"):
         assert (tmp_path / f"{fig}.png").stat().st_size > 5000
