@@ -74,11 +74,11 @@ def tile_unit(problem, nx: int) -> int:
     return kr.LANES if has_fused_kernel(problem) else max(1, TILE_POINTS // nx)
 
 
-def choose_tile_rows(problem, nx: int, tile_rows: int | None) -> int:
+def choose_tile_rows(problem, nx: int, tile_rows: int | None, itemsize: int = 8) -> int:
     """Validated ``tile_rows``, or the largest multiple of the unit within TILE_BYTES."""
     unit = tile_unit(problem, nx)
     if tile_rows is None:
-        return unit * max(1, TILE_BYTES // (8 * nx * unit))
+        return unit * max(1, TILE_BYTES // (itemsize * nx * unit))
     tile_rows = check_int("tile_rows", tile_rows, minimum=1)
     if tile_rows % unit:
         raise ValueError(f"tile_rows must be a multiple of {unit} for this problem and nx = {nx} "
@@ -100,7 +100,7 @@ def scan_tiles(problem, origin, d1, d2, x, y, method, dtype, spec, client, store
     ``zarr.Array`` when the grid does not fit in memory; info the tile counts for the metadata.
     """
     ny, nx = len(y), len(x)
-    rows = choose_tile_rows(problem, nx, tile_rows)
+    rows = choose_tile_rows(problem, nx, tile_rows, dtype.itemsize)
     tiles = None
     if store is not None:
         tiles = TileStore.open(store, spec, x, y, rows, adopt=tile_rows is None)

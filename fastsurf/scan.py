@@ -333,8 +333,6 @@ def _scan(problem, frame: Surface, origin, d1, d2, ranges, shape, progress, meth
     ny, nx = _check_shape(shape)
     method = check_choice("method", method, METHODS)
     dtype = _check_dtype(problem, dtype)
-    if tile_rows is not None:
-        check_int("tile_rows", tile_rows, minimum=1)
     tiled = client is not None or store is not None or tile_rows is not None
     if tiled:
         from . import _tiles
@@ -345,8 +343,9 @@ def _scan(problem, frame: Surface, origin, d1, d2, ranges, shape, progress, meth
     y = np.linspace(*ranges[1], ny)
     t0 = time.perf_counter()
     tiles = None
+    described = problem.describe()
     if tiled:
-        spec = {"kind": frame.kind, "problem": problem.describe(), "ranges": ranges,
+        spec = {"kind": frame.kind, "problem": described, "ranges": ranges,
                 "shape": [ny, nx], "method": method, "dtype": dtype.name, "origin": frame.origin,
                 "axes": frame.axes, "d1": frame.d1, "d2": frame.d2, **extra}
         values, info, tiles = _tiles.scan_tiles(problem, origin, d1, d2, x, y, method, dtype,
@@ -357,7 +356,7 @@ def _scan(problem, frame: Surface, origin, d1, d2, ranges, shape, progress, meth
     elapsed = time.perf_counter() - t0
     points = info.pop("points_computed")
     frame.values, frame.x, frame.y = values, x, y
-    frame.meta = {**problem.describe(), "ranges": [list(ranges[0]), list(ranges[1])],
+    frame.meta = {**described, "ranges": [list(ranges[0]), list(ranges[1])],
                   "shape": [ny, nx], "dtype": dtype.name, "elapsed_s": elapsed, **info, **extra}
     T = getattr(getattr(problem, "data", None), "T", None)
     n_seq = getattr(getattr(problem, "data", None), "n_seq", 1)

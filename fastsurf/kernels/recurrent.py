@@ -148,7 +148,7 @@ def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
     out = np.empty(m)
     first_order = n_fb == 1 and input_delays.shape[0] == 1 and not has_bias
     # input of the first-order loop: p(k - d0), zero before it starts
-    Vp = np.zeros((n_seq, T))
+    Vp = np.zeros((n_seq, T) if first_order else (0, 0))
     if first_order:
         d0 = input_delays[0]
         for s in range(n_seq):
