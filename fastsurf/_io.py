@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -35,11 +36,35 @@ def save_npz(path, arrays: dict, meta: dict) -> Path:
     return path
 
 
-def load_npz(path) -> tuple[dict, dict]:
-    """Read a file written by :func:`save_npz`: (arrays, meta)."""
-    with np.load(Path(path), allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files if k != _META_KEY}
-        meta = json.loads(str(npz[_META_KEY])) if _META_KEY in npz.files else {}
+def load_npz(path, expected: str = "result") -> tuple[dict, dict]:
+    """Read a file written by :func:`save_npz`: (arrays, meta).
+
+    Anything else (a missing file, a directory, an ``.npy``, a damaged or truncated archive, a
+    pickled array) is a ``ValueError`` (``FileNotFoundError`` for a missing file) that names
+    the file and says that a fastsurf ``expected`` file was expected.
+    """
+    path = Path(path)
+    what = f"{str(path)!r} is not a fastsurf {expected} file"
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {str(path)!r} (expected a fastsurf {expected} "
+                                "file written by .save)")
+    if path.is_dir():
+        raise ValueError(f"{what}: it is a directory (a Zarr scan store opens with "
+                         "Surface.from_zarr)")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single .npy array, not an .npz archive")
+            if _META_KEY not in npz.files:
+                raise ValueError("it has no fastsurf metadata")
+            arrays = {k: npz[k] for k in npz.files if k != _META_KEY}
+            meta = json.loads(str(npz[_META_KEY]))
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, json.JSONDecodeError) as err:
+        raise ValueError(f"{what}: the file is damaged or of another format ({err})") from None
+    except ValueError as err:
+        raise ValueError(f"{what}: {err}") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{what}: its metadata is not a mapping")
     return arrays, meta
 
 

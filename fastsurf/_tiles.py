@@ -1,7 +1,7 @@
 """Row tiles of a plane scan: the unit of ``client=`` (Dask tasks) and ``store=`` (Zarr chunks).
 
 A tile is a block of consecutive grid rows, evaluated by the function a whole local scan runs
-(``scan._evaluate_plane`` on ``y[r0:r1]``). Every row depends only on its own y, and tiles start
+(:func:`fastsurf._evaluate.evaluate_rows`). Every row depends only on its own y, and tiles start
 on the boundaries of the blocks the kernels work in (the lane blocks of the fused kernels, the
 point batches of the generic path), so a tiled scan gives the same bits as a whole one.
 
@@ -34,11 +34,9 @@ import numpy as np
 
 from . import _io
 from ._dask import run_tasks
+from ._evaluate import evaluate_rows, fits_in_memory, tile_unit
 from ._progress import progress_bar
 from ._validation import check_int
-from .fused import has_fused_kernel
-from .kernels import recurrent as kr
-from .scan import TILE_POINTS, _evaluate_plane, fits_in_memory
 
 #: Target size in bytes of one tile's values (a Zarr chunk, a Dask task's result).
 TILE_BYTES = 2 << 20
@@ -69,11 +67,6 @@ def check_store(store, name: str = "store") -> Path | None:
     return Path(store)
 
 
-def tile_unit(problem, nx: int) -> int:
-    """Rows a tile must be a multiple of so that its values are the bits of a whole scan."""
-    return kr.LANES if has_fused_kernel(problem) else max(1, TILE_POINTS // nx)
-
-
 def choose_tile_rows(problem, nx: int, tile_rows: int | None, itemsize: int = 8) -> int:
     """Validated ``tile_rows``, or the largest multiple of the unit within TILE_BYTES."""
     unit = tile_unit(problem, nx)
@@ -84,12 +77,6 @@ def choose_tile_rows(problem, nx: int, tile_rows: int | None, itemsize: int = 8)
         raise ValueError(f"tile_rows must be a multiple of {unit} for this problem and nx = {nx} "
                          f"(the kernels' block of rows), got {tile_rows}")
     return tile_rows
-
-
-def evaluate_rows(problem, origin, d1, d2, x, y, method, dtype, r0: int, r1: int
-                  ) -> np.ndarray:
-    """Rows r0:r1 of the scan: what a whole local scan computes there, bit for bit."""
-    return _evaluate_plane(problem, origin, d1, d2, x, y[r0:r1], False, method, dtype)
 
 
 def scan_tiles(problem, origin, d1, d2, x, y, method, dtype, spec, client, store, tile_rows,

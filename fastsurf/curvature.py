@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _io
+from ._evaluate import check_grid_memory, check_problem, check_ranges, check_shape, grid_axes
 from ._progress import progress_bar
-from .scan import _check_problem, _check_ranges, _check_shape, check_grid_memory, grid_axes
+from ._results import Result
 
 
-@dataclass
-class CurvatureMap:
+@dataclass(repr=False)
+class CurvatureMap(Result):
     """Loss, gradient and Hessian summaries on a grid (``[i, j]`` at x[j], y[i]).
 
     Attributes
@@ -42,50 +42,23 @@ class CurvatureMap:
     axes: tuple
     meta: dict = field(default_factory=dict)
 
-    def save(self, path):
-        """Save to ``.npz`` atomically."""
-        arrays = {k: getattr(self, k) for k in ("x", "y", "loss", "gradient", "gradient_norm",
-                                                "eig_min", "eig_max", "det_sign")}
-        return _io.save_npz(path, arrays, {"axes": list(self.axes), "meta": self.meta})
-
-    @classmethod
-    def load(cls, path) -> CurvatureMap:
-        arrays, meta = _io.load_npz(path)
-        return cls(**arrays, axes=tuple(meta["axes"]), meta=meta["meta"])
-
-
-def _batched(problem):
-    """(gradient_batch, hessian_batch) for the problem: fused kernels for recurrent neurons,
-    loops over problem.gradient / problem.hessian otherwise."""
-    from .models.recurrent import RecurrentNeuron
-    from .problem import Problem
-    if isinstance(problem, Problem) and isinstance(problem.model, RecurrentNeuron):
-        from .kernels import recurrent_derivatives as rd
-        args = problem.model.kernel_args(problem.data)
-        s = problem.loss_scale
-        return (lambda th: s * rd.sse_gradient_batch(th, *args),
-                lambda th: s * rd.sse_hessian_batch(th, *args))
-    return (lambda th: np.array([problem.gradient(t) for t in th]),
-            lambda th: np.array([problem.hessian(t) for t in th]))
-
 
 def curvature_grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)),
                    shape=(128, 128), progress=None) -> CurvatureMap:
     """Exact gradient and Hessian summaries on the grid of :func:`fastsurf.scan.grid`.
 
-    Parameters are those of :func:`fastsurf.scan.grid`. Recurrent neurons use the batched
-    Numba kernels (one pass per row of the grid); other problems loop over their exact
-    ``gradient`` and ``hessian``.
+    Parameters are those of :func:`fastsurf.scan.grid`. Each row of the grid is one call of
+    ``problem.gradients`` and ``problem.hessians`` (batched kernels where the model has them,
+    e.g. recurrent neurons; loops over the exact single-point derivatives otherwise).
     """
-    _check_problem(problem)
+    check_problem(problem, ("n_params", "losses", "gradients", "hessians", "describe"))
     center, (ax0, ax1) = grid_axes(problem, center, axes)
-    ranges = _check_ranges(ranges)
-    ny, nx = _check_shape(shape)
+    ranges = check_ranges(ranges)
+    ny, nx = check_shape(shape)
     P = problem.n_params
     check_grid_memory(ny, nx, itemsize=8 * (P + 5))
     x = np.linspace(*ranges[0], nx)
     y = np.linspace(*ranges[1], ny)
-    grad_b, hess_b = _batched(problem)
     G = np.empty((ny, nx, P))
     loss = np.empty((ny, nx))
     emin = np.empty((ny, nx))
@@ -98,8 +71,8 @@ def curvature_grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0
             th[:, ax0] = x
             th[:, ax1] = y[i]
             loss[i] = problem.losses(th)
-            G[i] = grad_b(th)
-            H = hess_b(th)
+            G[i] = problem.gradients(th)
+            H = problem.hessians(th)
             ok = np.all(np.isfinite(H), axis=(1, 2))
             w = np.full((nx, P), np.nan)
             if ok.any():

@@ -1,9 +1,15 @@
-"""The objective: a model, its data and a loss, with exact derivatives where the model has them."""
+"""The objective: a model, its data and a loss, with exact derivatives where the model has them.
+
+Analyses talk only to the capabilities of :class:`Objective` (which :class:`Problem` and
+:class:`FunctionProblem` both implement), never to a model's internals or a kernel: a new model
+family adds one file in ``models/`` and one in ``kernels/``, and every analysis runs on it.
+"""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -11,6 +17,39 @@ from ._validation import as_theta, as_theta_batch, check_choice, check_int
 from .models.base import Model
 
 LOSSES = ("sse", "mse")
+
+
+@runtime_checkable
+class Objective(Protocol):
+    """What every analysis may ask of an objective (``Problem``, ``FunctionProblem`` or any
+    object with these methods).
+
+    ``loss``/``losses`` (+inf where the outputs overflow), ``gradient``/``hessian`` and their
+    batched forms ``gradients``/``hessians``; ``linear_params`` (parameters the residuals are
+    affine in, for structural scans); ``plane_losses`` (a fused plane scan, or None);
+    ``kernel_methods``/``kernel_runs`` (many training runs in one parallel kernel);
+    ``unstable`` (a stability test of the dynamics, or None); ``describe`` (metadata).
+    """
+
+    n_params: int
+    param_names: tuple[str, ...]
+    loss_scale: float
+
+    def loss(self, theta) -> float: ...
+    def losses(self, thetas) -> np.ndarray: ...
+    def gradient(self, theta) -> np.ndarray: ...
+    def hessian(self, theta) -> np.ndarray: ...
+    def gradients(self, thetas) -> np.ndarray: ...
+    def hessians(self, thetas) -> np.ndarray: ...
+    def linear_params(self) -> tuple[int, ...]: ...
+    def plane_dtypes(self) -> tuple[str, ...]: ...
+    def plane_block_rows(self, nx: int) -> int | None: ...
+    def plane_losses(self, origin, d1, d2, x, y, method: str = "auto", dtype=np.float64,
+                     progress=None) -> np.ndarray | None: ...
+    def kernel_methods(self) -> tuple[str, ...]: ...
+    def kernel_runs(self, method: str, starts, options: dict) -> dict: ...
+    def unstable(self, thetas) -> np.ndarray | None: ...
+    def describe(self) -> dict: ...
 
 
 class Problem:
@@ -83,6 +122,65 @@ class Problem:
         """Exact Hessian of the loss, shape (P, P)."""
         return self.loss_scale * self.model.sse_hessian(self._theta(theta), self.data)
 
+    def gradients(self, thetas) -> np.ndarray:
+        """Exact gradients at each row of ``thetas`` (m, P) -> (m, P)."""
+        batch = as_theta_batch("thetas", thetas, self.n_params)
+        return self.loss_scale * self.model.sse_gradient_batch(batch, self.data)
+
+    def hessians(self, thetas) -> np.ndarray:
+        """Exact Hessians at each row of ``thetas`` (m, P) -> (m, P, P)."""
+        batch = as_theta_batch("thetas", thetas, self.n_params)
+        return self.loss_scale * self.model.sse_hessian_batch(batch, self.data)
+
+    def outputs(self, theta) -> np.ndarray:
+        """The model's outputs on the data at ``theta`` (``model.simulate``)."""
+        return self.model.simulate(self._theta(theta), self.data)
+
+    def outputs_at(self, thetas, step: int | None = None) -> np.ndarray:
+        """Outputs at time ``step`` (1-based; default the last, T) of every sequence for each
+        row of ``thetas``: shape (m, n_seq). Sequence models only."""
+        batch = as_theta_batch("thetas", thetas, self.n_params)
+        T = getattr(self.data, "T", None)
+        if T is None:
+            raise TypeError(f"outputs_at needs sequence data, got {type(self.data).__name__}")
+        step = T if step is None else check_int("step", step, minimum=1, maximum=T)
+        return self.model.outputs_at(batch, self.data, step)
+
+    def linear_params(self) -> tuple[int, ...]:
+        """Parameters the residuals are jointly affine in (``model.linear_params()``)."""
+        return self.model.linear_params()
+
+    def unstable(self, thetas) -> np.ndarray | None:
+        """Whether the model's linearised dynamics are unstable at each row of ``thetas``
+        (e.g. feedback outside the unit circle), or None for a model without such a test."""
+        return self.model.unstable(as_theta_batch("thetas", thetas, self.n_params))
+
+    def plane_dtypes(self) -> tuple[str, ...]:
+        """Value types a plane scan of this problem can compute."""
+        return self.model.plane_dtypes()
+
+    def plane_block_rows(self, nx: int) -> int | None:
+        """Rows the fused plane kernel advances together (None without one)."""
+        return self.model.plane_block_rows(nx)
+
+    def plane_losses(self, origin, d1, d2, x, y, method: str = "auto", dtype=np.float64,
+                     progress=None) -> np.ndarray | None:
+        """Losses at origin + x_j d1 + y_i d2, (len(y), len(x)) of ``dtype``, from the model's
+        fused plane kernel, or None when it has none. Inputs are validated by the scan."""
+        return self.model.plane_sse(self.data, self.loss_scale, origin, d1, d2, x, y, method,
+                                    dtype, progress)
+
+    def kernel_methods(self) -> tuple[str, ...]:
+        """Training methods the model runs many at a time in a parallel kernel."""
+        return self.model.kernel_methods()
+
+    def kernel_runs(self, method: str, starts, options: dict) -> dict:
+        """Runs of ``method`` from every row of ``starts`` in the model's parallel kernel
+        (``options``: the trainer's checked numeric options). Returns ``thetas``, ``losses``,
+        ``n_iter``, ``reason`` and ``n_evals`` arrays."""
+        starts = as_theta_batch("starts", starts, self.n_params)
+        return self.model.kernel_runs(method, self.data, self.loss_scale, starts, options)
+
     def describe(self) -> dict:
         """Plain-data description stored in result metadata."""
         return {**self.model.describe(), "loss": self.loss_kind,
@@ -129,6 +227,7 @@ class FunctionProblem:
         self.param_names = tuple(f"x{i}" for i in range(self.n_params))
         self.name = name or getattr(f, "__name__", "function")
         self._complex_ok: bool | None = None
+        self.loss_scale = 1.0
 
     def _theta(self, theta) -> np.ndarray:
         return as_theta("theta", theta, self.n_params)
@@ -186,6 +285,42 @@ class FunctionProblem:
             return np.asarray(self._hess(theta), dtype=float)
         h = _central_jacobian(self.gradient, theta)
         return 0.5 * (h + h.T)
+
+    def gradients(self, thetas) -> np.ndarray:
+        """:meth:`gradient` at each row of ``thetas``."""
+        batch = as_theta_batch("thetas", thetas, self.n_params)
+        return np.array([self.gradient(t) for t in batch]).reshape(-1, self.n_params)
+
+    def hessians(self, thetas) -> np.ndarray:
+        """:meth:`hessian` at each row of ``thetas``."""
+        batch = as_theta_batch("thetas", thetas, self.n_params)
+        P = self.n_params
+        return np.array([self.hessian(t) for t in batch]).reshape(-1, P, P)
+
+    def linear_params(self) -> tuple[int, ...]:
+        """None known: a callable has no declared structure."""
+        return ()
+
+    def unstable(self, thetas) -> None:
+        """No stability test for a callable."""
+        return None
+
+    def plane_dtypes(self) -> tuple[str, ...]:
+        return ("float64",)
+
+    def plane_block_rows(self, nx: int) -> None:
+        return None
+
+    def plane_losses(self, origin, d1, d2, x, y, method: str = "auto", dtype=np.float64,
+                     progress=None) -> None:
+        """No fused kernel: scans evaluate :meth:`losses` tile by tile."""
+        return None
+
+    def kernel_methods(self) -> tuple[str, ...]:
+        return ()
+
+    def kernel_runs(self, method: str, starts, options: dict) -> dict:
+        raise ValueError("a FunctionProblem has no parallel training kernel")
 
     def describe(self) -> dict:
         return {"model": "FunctionProblem", "function": self.name}

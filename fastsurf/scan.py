@@ -1,11 +1,13 @@
 """Grid, plane and line scans of a loss: whole error surfaces at full resolution.
 
 ``grid`` and ``plane`` return a :class:`Surface`; ``line`` returns a :class:`Profile`.
-Recurrent neurons run a fused Numba kernel that computes every point's parameters itself and
-sums all sequences and time steps in one pass; any other problem is evaluated tile by tile
-through ``problem.losses`` (never more than one tile of parameter vectors in memory).
-With ``client=`` or ``store=`` the grid is cut into tiles of rows (``fastsurf._tiles``) that run
-as Dask tasks and/or stream into a Zarr store, each through the same function as a local scan.
+The values come from :func:`fastsurf._evaluate.evaluate_plane`: the problem's fused plane kernel
+where it has one (recurrent neurons: every point's parameters computed inside the kernel, all
+sequences and steps summed in one pass), the structural path along parameters the residuals are
+affine in, or ``problem.losses`` tile by tile (never more than one tile of parameter vectors in
+memory). With ``client=`` or ``store=`` the grid is cut into tiles of rows
+(:mod:`fastsurf._tiles`) that run as Dask tasks and/or stream into a Zarr store, each through the
+same function as a local scan.
 """
 
 from __future__ import annotations
@@ -15,24 +17,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _io
+from . import _tiles
 from ._dask import check_client
+from ._evaluate import (
+    DTYPES,
+    SCAN_METHODS,
+    check_dtype,
+    check_grid_memory,
+    check_problem,
+    check_ranges,
+    check_shape,
+    evaluate_plane,
+    grid_axes,
+)
 from ._progress import check_progress
+from ._results import Result
 from ._validation import as_float_array, as_theta, check_choice, check_int
 from .kernels.arrays import count_nonfinite
+from .plot.surface import profile as _plot_profile
+from .plot.surface import surface as _plot_surface
 
-#: Scan evaluation methods (see :func:`grid`).
-METHODS = ("auto", "brute")
-
-#: Value types of a scan (see :func:`grid`).
-DTYPES = ("float64", "float32")
-
-#: Largest number of parameter vectors materialised at once by the generic (non-fused) path.
-TILE_POINTS = 1 << 15
+__all__ = ["DTYPES", "SCAN_METHODS", "Profile", "Surface", "grid", "line", "plane"]
 
 
-@dataclass
-class Surface:
+@dataclass(repr=False)
+class Surface(Result):
     """Loss over a 2-D slice of parameter space.
 
     Attributes
@@ -107,23 +116,6 @@ class Surface:
         i, j, _ = best
         return float(self.x[j]), float(self.y[i]), float(self.values[i, j])
 
-    def save(self, path) -> None:
-        """Save to ``.npz`` atomically (temporary file, then rename)."""
-        arrays = {"values": self.values, "x": self.x, "y": self.y, "origin": self.origin,
-                  "d1": self.d1, "d2": self.d2}
-        meta = {"kind": self.kind, "axes": list(self.axes) if self.axes else None,
-                "x_label": self.x_label, "y_label": self.y_label, "meta": self.meta}
-        return _io.save_npz(path, arrays, meta)
-
-    @classmethod
-    def load(cls, path) -> Surface:
-        """Load a Surface written by :meth:`save`."""
-        arrays, meta = _io.load_npz(path)
-        return cls(values=arrays["values"], x=arrays["x"], y=arrays["y"], kind=meta["kind"],
-                   origin=arrays["origin"], axes=tuple(meta["axes"]) if meta["axes"] else None,
-                   d1=arrays.get("d1"), d2=arrays.get("d2"), x_label=meta["x_label"],
-                   y_label=meta["y_label"], meta=meta["meta"])
-
     @classmethod
     def from_zarr(cls, path) -> Surface:
         """Reopen the store of a finished ``store=`` scan (see :func:`grid`).
@@ -131,8 +123,7 @@ class Surface:
         ``values`` is loaded when the grid fits in memory, else the read-only ``zarr.Array``.
         An unfinished store is a ValueError: run the same scan with it again to finish it.
         """
-        from ._tiles import open_surface
-        return cls(**open_surface(path))
+        return cls(**_tiles.open_surface(path))
 
     def to_xarray(self):
         """The surface as an ``xarray.DataArray`` (requires xarray)."""
@@ -143,12 +134,11 @@ class Surface:
     def plot(self, log: bool = True, ax=None, contours: int | None = None,
              three_d: bool = False, **kwargs):
         """Draw the surface (see :func:`fastsurf.plot.surface`)."""
-        from .plot import surface as plot_surface
-        return plot_surface(self, log=log, ax=ax, contours=contours, three_d=three_d, **kwargs)
+        return _plot_surface(self, log=log, ax=ax, contours=contours, three_d=three_d, **kwargs)
 
 
-@dataclass
-class Profile:
+@dataclass(repr=False)
+class Profile(Result):
     """Loss along the segment (1 - alpha) * theta0 + alpha * theta1."""
 
     alpha: np.ndarray
@@ -161,22 +151,9 @@ class Profile:
         """Parameter vectors at every alpha, shape (n, P)."""
         return (1.0 - self.alpha)[:, None] * self.theta0 + self.alpha[:, None] * self.theta1
 
-    def save(self, path) -> None:
-        """Save to ``.npz`` atomically."""
-        return _io.save_npz(path, {"alpha": self.alpha, "values": self.values,
-                                   "theta0": self.theta0, "theta1": self.theta1},
-                            {"meta": self.meta})
-
-    @classmethod
-    def load(cls, path) -> Profile:
-        arrays, meta = _io.load_npz(path)
-        return cls(alpha=arrays["alpha"], values=arrays["values"], theta0=arrays["theta0"],
-                   theta1=arrays["theta1"], meta=meta["meta"])
-
     def plot(self, log: bool = True, ax=None, **kwargs):
         """Loss against alpha (see :func:`fastsurf.plot.profile`)."""
-        from .plot import profile as plot_profile
-        return plot_profile(self, log=log, ax=ax, **kwargs)
+        return _plot_profile(self, log=log, ax=ax, **kwargs)
 
 
 def _row_blocks(values):
@@ -190,152 +167,18 @@ def _row_blocks(values):
         yield r0, np.asarray(values[r0:r0 + rows])
 
 
-# --- validation helpers --------------------------------------------------------------------------
-def _check_problem(problem) -> None:
-    for method in ("losses", "loss", "n_params"):
-        if not hasattr(problem, method):
-            raise TypeError("problem must be a fastsurf Problem or FunctionProblem "
-                            f"(missing {method!r}), got {type(problem).__name__}")
-
-
-def _check_ranges(ranges) -> tuple[tuple[float, float], tuple[float, float]]:
-    try:
-        (x0, x1), (y0, y1) = ranges
-    except (TypeError, ValueError):
-        raise ValueError("ranges must be ((x_min, x_max), (y_min, y_max)), "
-                         f"got {ranges!r}") from None
-    out = []
-    for name, lo, hi in (("x", x0, x1), ("y", y0, y1)):
-        lo, hi = float(lo), float(hi)
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            raise ValueError(f"ranges for {name} must be finite, got ({lo}, {hi})")
-        if not hi > lo:
-            raise ValueError(f"ranges for {name} must satisfy min < max, got ({lo}, {hi})")
-        out.append((lo, hi))
-    return out[0], out[1]
-
-
-def _check_shape(shape) -> tuple[int, int]:
-    try:
-        ny, nx = shape
-    except (TypeError, ValueError):
-        raise ValueError(f"shape must be (ny, nx), got {shape!r}") from None
-    return check_int("shape[0] (ny)", ny, minimum=2), check_int("shape[1] (nx)", nx, minimum=2)
-
-
-def _proc_kib(path: str, key: str) -> int | None:
-    try:
-        with open(path) as fh:
-            for line in fh:
-                if line.startswith(key):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
-def _available_memory() -> int:
-    """Free physical memory, or less where an address-space limit (RLIMIT_AS) leaves less."""
-    avail = _proc_kib("/proc/meminfo", "MemAvailable:")
-    if avail is None:
-        import os
-        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    try:
-        import resource
-        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
-    except (ImportError, OSError):
-        return avail
-    used = _proc_kib("/proc/self/status", "VmSize:")
-    if limit != resource.RLIM_INFINITY and used is not None:
-        avail = min(avail, max(0, limit - used))
-    return avail
-
-
-def fits_in_memory(nbytes: int) -> bool:
-    """Whether ``nbytes`` is at most 80 % of the available memory."""
-    return nbytes <= 0.8 * _available_memory()
-
-
-def check_grid_memory(ny: int, nx: int, itemsize: int = 8) -> None:
-    """Refuse a grid whose values would not fit in available memory, before allocating it."""
-    need = ny * nx * itemsize
-    if not fits_in_memory(need):
-        avail = _available_memory()
-        raise ValueError(
-            f"shape=({ny}, {nx}) needs {need / 2**30:.1f} GiB for the values but only "
-            f"{avail / 2**30:.1f} GiB of memory is available; scan it in pieces (sub-ranges) "
-            "or stream it to disk tile by tile with store='path.zarr'")
-
-
-def grid_axes(problem, center, axes) -> tuple[np.ndarray, tuple[int, int]]:
-    """Validated centre and pair of distinct parameter indices of a grid scan."""
-    P = problem.n_params
-    center = as_theta("center", center, P)
-    try:
-        ax0, ax1 = axes
-    except (TypeError, ValueError):
-        raise ValueError(f"axes must be a pair of parameter indices, got {axes!r}") from None
-    ax0 = check_int("axes[0]", ax0, minimum=0, maximum=P - 1)
-    ax1 = check_int("axes[1]", ax1, minimum=0, maximum=P - 1)
-    if ax0 == ax1:
-        raise ValueError(f"axes must be two different parameters, got ({ax0}, {ax1})")
-    return center, (ax0, ax1)
-
-
-# --- evaluation ----------------------------------------------------------------------------------
-def _check_dtype(problem, dtype) -> np.dtype:
-    """``np.float64`` or ``np.float32``, the latter only where a float32 kernel exists."""
-    from .fused import has_fused_kernel
-    name = np.dtype(dtype).name if isinstance(dtype, (type, np.dtype)) else dtype
-    check_choice("dtype", name, DTYPES)
-    if name == "float32" and not has_fused_kernel(problem):
-        raise ValueError("dtype='float32' is available for RecurrentNeuron problems (fused "
-                         f"kernels); {type(getattr(problem, 'model', problem)).__name__} scans "
-                         "compute in float64 (use dtype='float64')")
-    return np.dtype(name)
-
-
-def _evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
-                    dtype=np.float64) -> np.ndarray:
-    """Loss at origin + x_j d1 + y_i d2 for every (i, j)."""
-    from ._progress import progress_bar
-    from .fused import plane_losses
-    fused = plane_losses(problem, origin, d1, d2, x, y, progress, method, dtype)
-    if fused is not None:
-        return fused
-    if method == "auto":
-        from .structure import quadratic_plane_losses
-        quadratic = quadratic_plane_losses(problem, origin, d1, d2, x, y)
-        if quadratic is not None:
-            return quadratic
-    ny, nx = len(y), len(x)
-    out = np.empty((ny, nx))
-    rows_per_tile = max(1, TILE_POINTS // nx)
-    starts = range(0, ny, rows_per_tile)
-    with progress_bar(progress, total=len(starts), unit="tile") as bar:
-        for r0 in starts:
-            rows = y[r0:r0 + rows_per_tile]
-            thetas = (origin[None, None, :] + x[None, :, None] * d1[None, None, :]
-                      + rows[:, None, None] * d2[None, None, :])
-            out[r0:r0 + len(rows)] = problem.losses(thetas.reshape(-1, origin.size)).reshape(
-                len(rows), nx)
-            bar.update(1)
-    return out
-
-
 def _scan(problem, frame: Surface, origin, d1, d2, ranges, shape, progress, method, dtype,
           client, store, tile_rows, extra: dict) -> Surface:
     """Check the common arguments, evaluate origin + x d1 + y d2 on the grid (whole, or tile by
     tile for client=/store=/tile_rows=) and fill in ``frame``'s values, coordinates and meta."""
     check_progress(progress)
     check_client(client)
-    ranges = _check_ranges(ranges)
-    ny, nx = _check_shape(shape)
-    method = check_choice("method", method, METHODS)
-    dtype = _check_dtype(problem, dtype)
+    ranges = check_ranges(ranges)
+    ny, nx = check_shape(shape)
+    method = check_choice("method", method, SCAN_METHODS)
+    dtype = check_dtype(problem, dtype)
     tiled = client is not None or store is not None or tile_rows is not None
     if tiled:
-        from . import _tiles
         store = _tiles.check_store(store)
     if store is None:
         check_grid_memory(ny, nx, dtype.itemsize)
@@ -351,7 +194,7 @@ def _scan(problem, frame: Surface, origin, d1, d2, ranges, shape, progress, meth
         values, info, tiles = _tiles.scan_tiles(problem, origin, d1, d2, x, y, method, dtype,
                                                 spec, client, store, tile_rows, progress)
     else:
-        values = _evaluate_plane(problem, origin, d1, d2, x, y, progress, method, dtype)
+        values = evaluate_plane(problem, origin, d1, d2, x, y, progress, method, dtype)
         info = {"n_nonfinite": int(count_nonfinite(values)), "points_computed": values.size}
     elapsed = time.perf_counter() - t0
     points = info.pop("points_computed")
@@ -427,7 +270,7 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
         theta[axes[1]] = y[i]. ``meta`` also holds ``tiles``, ``tiles_computed`` (by this
         call), ``tile_rows`` and ``store`` for a tiled scan.
     """
-    _check_problem(problem)
+    check_problem(problem)
     P = problem.n_params
     center, (ax0, ax1) = grid_axes(problem, center, axes)
     origin = center.copy()
@@ -460,7 +303,7 @@ def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512
     normalize : {None, "unit"}
         ``"unit"`` rescales d1 and d2 to unit length first; None uses them as given.
     """
-    _check_problem(problem)
+    check_problem(problem)
     P = problem.n_params
     origin = as_theta("origin", origin, P)
     d1 = as_theta("d1", d1, P)
@@ -494,7 +337,7 @@ def line(problem, theta0, theta1, alphas=201) -> Profile:
         Number of equally spaced alphas in [0, 1] (>= 2), or the alphas themselves (finite;
         any values, e.g. a zoom such as ``np.linspace(0.99, 1, 200)`` or an extrapolation).
     """
-    _check_problem(problem)
+    check_problem(problem)
     P = problem.n_params
     theta0 = as_theta("theta0", theta0, P)
     theta1 = as_theta("theta1", theta1, P)

@@ -12,8 +12,8 @@ and a row costs two forward passes instead of one per column: O(n) passes for an
 instead of n^2. x* is refined once by its residual and R_min computed directly (as in
 ``kernels.recurrent.sse_plane_linear``), so near a zero-loss minimum the result stays as
 accurate as brute force. Rows whose outputs overflow are evaluated by brute force.
-Recurrent neurons have their own fused kernel for this (``fused.py``); this module serves every
-other model.
+Recurrent neurons have their own fused kernel for this (``RecurrentNeuron.plane_sse``); this
+module serves every other model.
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ def moves_only(direction: np.ndarray, params) -> bool:
 
 def quadratic_plane_losses(problem, origin, d1, d2, x, y):
     """Losses (len(y), len(x)) at origin + x_j d1 + y_i d2 through the quadratic form, or None
-    when neither direction moves only ``problem.model.linear_params()``."""
-    model = getattr(problem, "model", None)
-    linear = model.linear_params() if model is not None else ()
-    if not linear or not hasattr(problem, "residuals"):
+    when neither direction moves only ``problem.linear_params()``."""
+    linear = problem.linear_params()
+    if not linear:
         return None
     if moves_only(d1, linear):
         return _rows(problem, origin, d1, d2, x, y)
@@ -44,7 +43,7 @@ def quadratic_plane_losses(problem, origin, d1, d2, x, y):
 
 def _rows(problem, origin, d_lin, d_row, x, y):
     out = np.empty((len(y), len(x)))
-    scale = getattr(problem, "loss_scale", 1.0)
+    scale = problem.loss_scale
     for i, yi in enumerate(y):
         theta = origin + yi * d_row
         with np.errstate(over="ignore", invalid="ignore"):

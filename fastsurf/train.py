@@ -343,24 +343,16 @@ def _label(problem, theta, loss, theta_true, best, tol):
             return "global"
     elif np.isfinite(loss) and loss <= best + tol * max(1.0, abs(best)):
         return "global"
-    model = getattr(problem, "model", None)
-    if model is not None and hasattr(model, "feedback_index"):
-        lw = np.array([theta[model.feedback_index(d)]
-                       for d in range(1, model.feedback_delays + 1)])
-        # companion roots of z^D - lw_1 z^(D-1) - ... - lw_D: unstable linearised feedback
-        if np.max(np.abs(np.roots(np.concatenate([[1.0], -lw])))) > 1.0:
-            return "spurious valley"
+    unstable = problem.unstable(theta[None, :])
+    if unstable is not None and bool(unstable[0]):
+        return "spurious valley"
     return "other"
 
 
 def _kernel_refusal(problem, method, options) -> str | None:
     """Why the parallel LM kernel cannot run this work (None: it can)."""
-    from .models.recurrent import RecurrentNeuron
-    from .problem import Problem
-    if method != "lm":
-        return f"it runs only method='lm', got method={method!r}"
-    if not isinstance(problem, Problem) or not isinstance(problem.model, RecurrentNeuron):
-        return f"it needs a Problem over a RecurrentNeuron, got {problem!r}"
+    if method not in problem.kernel_methods():
+        return f"{problem!r} has no parallel kernel for method={method!r}"
     if options.get("detector") is not None:
         return "it has no detector= option"
     return None
@@ -384,7 +376,7 @@ def _run_batch(problem, method: str, engine: str, options: dict, starts: np.ndar
     """Runs of ``method`` from each row of ``starts``: the local work of :func:`multistart`
     (also each Dask task). ``options`` are all of the trainer's options."""
     if engine == "numba":
-        return _kernel_batch(problem, options, starts, bar)
+        return _kernel_batch(problem, method, options, starts, bar)
     trainer = METHODS[method]
     m = starts.shape[0]
     out = {"thetas": starts.copy(), "losses": np.full(m, np.inf),
@@ -404,24 +396,17 @@ def _run_batch(problem, method: str, engine: str, options: dict, starts: np.ndar
     return out
 
 
-def _kernel_batch(problem, options, starts, bar) -> dict:
-    from .kernels.lm import REASONS, lm_runs
-    opts = _lm_values(options)
-    args = problem.model.kernel_args(problem.data)
-    m, P = starts.shape
-    thetas = np.empty((m, P))
-    losses = np.empty(m)
-    steps = np.empty(m, np.int64)
-    codes = np.empty(m, np.int64)
-    evals = np.empty(m, np.int64)
-    for lo in range(0, m, KERNEL_CHUNK):
-        hi = min(lo + KERNEL_CHUNK, m)
-        lm_runs(starts[lo:hi], *args, problem.loss_scale, *opts, thetas[lo:hi],
-                losses[lo:hi], steps[lo:hi], codes[lo:hi], evals[lo:hi])
+def _kernel_batch(problem, method, options, starts, bar) -> dict:
+    opts = dict(zip(("max_iter", "goal", "gtol", "mu", "mu_dec", "mu_inc", "mu_max"),
+                    _lm_values(options)))
+    parts = []
+    for lo in range(0, starts.shape[0], KERNEL_CHUNK):
+        parts.append(problem.kernel_runs(method, starts[lo:lo + KERNEL_CHUNK], opts))
         if bar is not None:
-            bar.update(hi - lo)
-    return {"thetas": thetas, "losses": losses, "iterations": steps,
-            "reasons": np.array(REASONS)[codes], "n_evals": evals}
+            bar.update(len(parts[-1]["losses"]))
+    out = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    out["iterations"], out["reasons"] = out.pop("n_iter"), out.pop("reason")
+    return out
 
 
 def multistart(problem, n: int, method: str = "lm", seed=0, init=None, theta_true=None,

@@ -194,13 +194,13 @@ def test_bad_input():
         train.multistart(prob, 2, mu_inc=1.0)
     with pytest.raises(ValueError, match="init\\(rng\\) must have shape \\(m, 2\\)"):
         train.multistart(prob, 2, init=lambda rng: np.zeros(3))
-    with pytest.raises(ValueError, match="only method='lm'"):
+    with pytest.raises(ValueError, match="no parallel kernel for method='bfgs'"):
         train.multistart(prob, 2, method="bfgs", engine="numba")
     with pytest.raises(ValueError, match="no detector= option"):
         train.multistart(prob, 2, engine="numba", detector=train.InstabilityDetector())
     mlp = fs.MLP((1, 3, 1), activation="tanh")
     x = np.linspace(-1, 1, 8)
     mlp_prob = fs.Problem(mlp, fs.RegressionData(x, np.sin(x)))
-    with pytest.raises(ValueError, match="needs a Problem over a RecurrentNeuron"):
+    with pytest.raises(ValueError, match="has no parallel kernel for method=.lm."):
         train.multistart(mlp_prob, 2, engine="numba")
     assert train.multistart(mlp_prob, 2, max_iter=3, progress=False).meta["engine"] == "python"

@@ -1,4 +1,4 @@
-"""Kernels of the single recurrent neuron (DESIGN §3).
+"""Kernels of the single recurrent neuron (Horn, De Jesús & Hagan 2009, eq. 1; LDDN form).
 
 n(k) = sum_d iw_d p(k-d) + sum_{d=1..D} lw_d a(k-d) + b,  a(k) = f(n(k)),  k = 1..T.
 
@@ -49,6 +49,19 @@ def simulate(theta, p, a0, input_delays, n_fb, has_bias, code):
     for s in range(p.shape[0]):
         _simulate_one(theta, p[s], a0[s], input_delays, n_fb, has_bias, code, out[s])
     return out
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def outputs_at_batch(thetas, p, a0, input_delays, n_fb, has_bias, code, out):
+    """out[r, s] = the last output a(T') of sequence s (T' = p.shape[1]) at theta = thetas[r]."""
+    m = thetas.shape[0]
+    n_seq, T = p.shape
+    for c in prange((m + 63) // 64):
+        work = np.empty(T)
+        for r in range(c * 64, min(m, c * 64 + 64)):
+            for s in range(n_seq):
+                _simulate_one(thetas[r], p[s], a0[s], input_delays, n_fb, has_bias, code, work)
+                out[r, s] = work[T - 1]
 
 
 @njit(cache=True, error_model="numpy")

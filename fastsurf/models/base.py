@@ -3,6 +3,13 @@
 The numeric methods receive inputs already validated by ``Problem`` (a float64 theta of the right
 length and data accepted by :meth:`Model.check_data`). Losses are SSE here; ``Problem`` scales
 them for MSE.
+
+A model family provides its kernels behind these methods. The required ones are ``simulate``,
+``check_data``, ``sse``, ``sse_batch`` and ``residuals``; the derivative methods, the batched
+derivatives, the fused plane scan (``plane_sse``), the parallel training kernel
+(``kernel_runs``) and the stability test (``unstable``) are optional capabilities with generic
+defaults (loops over the single-point methods) or a "not available" answer that the analyses
+handle.
 """
 
 from __future__ import annotations
@@ -57,6 +64,50 @@ class Model:
 
     def sse_hessian(self, theta: np.ndarray, data) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} has no exact Hessian yet")
+
+    def sse_gradient_batch(self, thetas: np.ndarray, data) -> np.ndarray:
+        """Gradients at each row of ``thetas`` (m, P); a loop unless a kernel does better."""
+        return np.array([self.sse_gradient(t, data) for t in thetas]).reshape(-1, self.n_params)
+
+    def sse_hessian_batch(self, thetas: np.ndarray, data) -> np.ndarray:
+        """Hessians at each row of ``thetas`` (m, P, P); a loop unless a kernel does better."""
+        P = self.n_params
+        return np.array([self.sse_hessian(t, data) for t in thetas]).reshape(-1, P, P)
+
+    def outputs_at(self, thetas: np.ndarray, data, step: int) -> np.ndarray:
+        """Outputs at time ``step`` of every sequence for each row of ``thetas`` (sequence
+        models)."""
+        raise NotImplementedError(f"{type(self).__name__} has no outputs over time")
+
+    def unstable(self, thetas: np.ndarray) -> np.ndarray | None:
+        """Whether the linearised dynamics are unstable at each row of ``thetas``; None for a
+        model without such a test."""
+        return None
+
+    def plane_dtypes(self) -> tuple[str, ...]:
+        """Value types :meth:`plane_sse` can compute (every model computes float64)."""
+        return ("float64",)
+
+    def plane_block_rows(self, nx: int) -> int | None:
+        """Rows the fused plane kernel advances together (tiles start on multiples of it so
+        that a tiled scan gives the bits of a whole one); None without a fused kernel."""
+        return None
+
+    def plane_sse(self, data, scale, origin, d1, d2, x, y, method="auto", dtype=np.float64,
+                  progress=None) -> np.ndarray | None:
+        """``scale`` x SSE over the plane origin + x_j d1 + y_i d2 by a fused kernel, or None
+        when the model has none (scans then use the structural path or ``sse_batch``)."""
+        return None
+
+    def kernel_methods(self) -> tuple[str, ...]:
+        """Training methods :meth:`kernel_runs` runs in a parallel kernel."""
+        return ()
+
+    def kernel_runs(self, method: str, data, scale: float, starts: np.ndarray,
+                    options: dict) -> dict:
+        """Many runs of ``method`` from the rows of ``starts`` in a parallel kernel: a dict
+        with ``thetas``, ``losses``, ``n_iter``, ``reason``, ``n_evals``."""
+        raise ValueError(f"{type(self).__name__} has no parallel training kernel")
 
     def linear_params(self) -> tuple[int, ...]:
         """Indices of the parameters in which the outputs are jointly affine while the others

@@ -1,4 +1,4 @@
-"""Horn et al.'s recurrent neurons (DESIGN §3)."""
+"""Horn et al.'s recurrent neurons (Horn, De Jesús & Hagan 2009, §II; Hagan's LDDN notation)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import numbers
 
 import numpy as np
 
+from .._progress import progress_bar
 from .._validation import as_rng, as_theta, check_choice, check_int
 from ..data import SequenceData
+from ..kernels import lm as klm
 from ..kernels import recurrent as kr
+from ..kernels import recurrent_derivatives as rd
 from ..kernels.activations import TRANSFER_CODES
 from .base import Model
+
+#: Rows per progress step of a fused plane scan (a multiple of the kernel's lane block).
+PLANE_TILE_ROWS = 4 * kr.LANES
 
 
 class RecurrentNeuron(Model):
@@ -133,13 +139,159 @@ class RecurrentNeuron(Model):
         return (t - kr.simulate(theta, p, a0, delays, n_fb, has_bias, code)).ravel()
 
     def sse_gradient(self, theta, data) -> np.ndarray:
-        from ..kernels import recurrent_derivatives as rd
         return rd.sse_gradient(theta, *self.kernel_args(data))
 
     def residual_jacobian(self, theta, data) -> np.ndarray:
-        from ..kernels import recurrent_derivatives as rd
         return rd.residual_jacobian(theta, *self.kernel_args(data))
 
     def sse_hessian(self, theta, data) -> np.ndarray:
-        from ..kernels import recurrent_derivatives as rd
         return rd.sse_hessian(theta, *self.kernel_args(data))
+
+    def sse_gradient_batch(self, thetas, data) -> np.ndarray:
+        return rd.sse_gradient_batch(thetas, *self.kernel_args(data))
+
+    def sse_hessian_batch(self, thetas, data) -> np.ndarray:
+        return rd.sse_hessian_batch(thetas, *self.kernel_args(data))
+
+    def outputs_at(self, thetas, data, step: int) -> np.ndarray:
+        """a(step) of every sequence at each row of ``thetas``, shape (m, n_seq)."""
+        p, _, a0, delays, n_fb, has_bias, code = self.kernel_args(data)
+        out = np.empty((thetas.shape[0], p.shape[0]))
+        kr.outputs_at_batch(thetas, np.ascontiguousarray(p[:, :step]), a0, delays, n_fb,
+                            has_bias, code, out)
+        return out
+
+    # --- stability ----------------------------------------------------------------------------
+    def feedback_radius(self, thetas) -> np.ndarray:
+        """Spectral radius of the linearised feedback at each row of ``thetas`` (m,).
+
+        The roots of z^D - lw_1 z^(D-1) - ... - lw_D (the companion matrix of the feedback
+        weights): in closed form for D = 1 (|lw_1|) and D = 2, by eigenvalues otherwise. A
+        radius above 1 means the linear neuron's response grows without bound (Horn §III).
+        """
+        lw = thetas[:, self.n_inputs:self.n_inputs + self.feedback_delays]
+        if self.feedback_delays == 1:
+            return np.abs(lw[:, 0])
+        if self.feedback_delays == 2:
+            w2, w3 = lw[:, 0], lw[:, 1]
+            disc = w2 * w2 + 4 * w3
+            sq = np.sqrt(np.abs(disc))
+            return np.where(disc >= 0, np.maximum(np.abs(w2 + sq), np.abs(w2 - sq)) / 2,
+                            np.sqrt(np.abs(w3)))
+        D = self.feedback_delays
+        comp = np.zeros((lw.shape[0], D, D))
+        comp[:, 0, :] = lw
+        comp[:, np.arange(1, D), np.arange(D - 1)] = 1.0
+        return np.max(np.abs(np.linalg.eigvals(comp)), axis=1)
+
+    def unstable(self, thetas) -> np.ndarray:
+        """Whether the linearised feedback is unstable (spectral radius > 1) at each row."""
+        return self.feedback_radius(thetas) > 1.0
+
+    # --- fused plane scans --------------------------------------------------------------------
+    def plane_dtypes(self) -> tuple[str, ...]:
+        return ("float64", "float32")
+
+    def plane_block_rows(self, nx: int) -> int:
+        """The fused kernels advance blocks of ``kernels.recurrent.LANES`` rows together."""
+        return kr.LANES
+
+    def plane_sse(self, data, scale, origin, d1, d2, x, y, method="auto", dtype=np.float64,
+                  progress=None) -> np.ndarray:
+        """``scale`` x SSE at origin + x_j d1 + y_i d2, (len(y), len(x)) of ``dtype``, by the
+        fused kernels: every point's parameters computed inside the kernel, all sequences and
+        steps summed in one pass.
+
+        ``method="auto"`` takes the structural fast path when it applies (purelin neuron, one
+        direction moving only input weights and the bias: the SSE is a quadratic along it);
+        ``"brute"`` always runs the time loop at every point. With ``dtype=np.float32`` the time
+        loop runs in float32 (inputs, coordinates and state rounded to float32); the structural
+        path computes in float64 and rounds its result.
+        """
+        fb = slice(self.n_inputs, self.n_inputs + self.feedback_delays)
+        # Lanes run along y; put the direction that moves a feedback weight there when only one
+        # does, so the per-lane work is one multiply-add less.
+        if method == "auto" and self.transfer == "purelin" and (
+                not np.any(d1[fb]) or not np.any(d2[fb])):
+            if np.any(d1[fb]):
+                out = self._linear_plane(data, scale, origin, d2, d1, y, x).T
+            else:
+                out = self._linear_plane(data, scale, origin, d1, d2, x, y)
+            return np.ascontiguousarray(out, dtype=dtype)
+        if not np.any(d2[fb]) and np.any(d1[fb]):
+            return self.plane_sse(data, scale, origin, d2, d1, y, x, method, dtype,
+                                  progress).T.copy()
+        U0, U1, V = (self.input_drive(data, v) for v in (origin, d1, d2))
+        a0 = data.initial_outputs(self.feedback_delays)
+        args = [np.ascontiguousarray(v, dtype=dtype) for v in
+                (U0, U1, V, data.t, a0, origin[fb], d1[fb], d2[fb], x, y)]
+        out = np.empty((len(y), len(x)), dtype=dtype)
+        starts = range(0, len(y), PLANE_TILE_ROWS)
+        with progress_bar(progress, total=len(starts), unit="tile", desc="scan") as bar:
+            for r0 in starts:
+                r1 = min(r0 + PLANE_TILE_ROWS, len(y))
+                kr.sse_plane(*args[:-1], args[-1][r0:r1], self._code, out[r0:r1])
+                bar.update(1)
+        if scale != 1.0:
+            out *= scale
+        return out
+
+    def input_drive(self, data, direction: np.ndarray) -> np.ndarray:
+        """sum_d direction_iw_d p(k - d) + direction_b for every sequence and step, (n_seq, T).
+
+        The input part of the net input n(k) is linear in theta; this is its value for the
+        parameter vector ``direction`` (feedback weights ignored).
+        """
+        p = data.p
+        out = np.zeros_like(p)
+        for i, d in enumerate(self.input_delays):
+            if d < p.shape[1]:
+                out[:, d:] += direction[i] * p[:, :p.shape[1] - d]
+        if self.bias:
+            out += direction[-1]
+        return out
+
+    def _linear_plane(self, data, scale, origin, d1, d2, x, y):
+        """Purelin neuron with d1 moving only input weights and the bias: the SSE is a
+        quadratic in x on every row (kernels.recurrent.sse_plane_linear); overflowing rows fall
+        back to the brute-force kernel."""
+        fb = slice(self.n_inputs, self.n_inputs + self.feedback_delays)
+        U0, U1, V = (self.input_drive(data, v) for v in (origin, d1, d2))
+        a0 = data.initial_outputs(self.feedback_delays)
+        out = np.empty((len(y), len(x)))
+        ok = np.empty(len(y), dtype=np.bool_)
+        kr.sse_plane_linear(U0, U1, V, data.t, a0, origin[fb].copy(), d2[fb].copy(), x, y, out,
+                            ok)
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            rows = np.empty((bad.size, len(x)))
+            kr.sse_plane(U0, U1, V, data.t, a0, origin[fb].copy(), d1[fb].copy(),
+                         d2[fb].copy(), x, y[bad], self._code, rows)
+            out[bad] = rows
+        if scale != 1.0:
+            out *= scale
+        return out
+
+    # --- many training runs -------------------------------------------------------------------
+    def kernel_methods(self) -> tuple[str, ...]:
+        return ("lm",)
+
+    def kernel_runs(self, method, data, scale, starts, options) -> dict:
+        """Levenberg–Marquardt from every row of ``starts`` in the parallel kernel
+        (:mod:`fastsurf.kernels.lm`); ``options`` holds the checked numeric options of
+        ``train.levenberg_marquardt`` (max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max)."""
+        if method != "lm":
+            raise ValueError(f"RecurrentNeuron has a parallel kernel for method 'lm' only, "
+                             f"got {method!r}")
+        opts = tuple(options[k] for k in ("max_iter", "goal", "gtol", "mu", "mu_dec", "mu_inc",
+                                          "mu_max"))
+        m, P = starts.shape
+        thetas = np.empty((m, P))
+        losses = np.empty(m)
+        steps = np.empty(m, np.int64)
+        codes = np.empty(m, np.int64)
+        evals = np.empty(m, np.int64)
+        klm.lm_runs(starts, *self.kernel_args(data), scale, *opts, thetas, losses, steps, codes,
+                    evals)
+        return {"thetas": thetas, "losses": losses, "n_iter": steps,
+                "reason": np.array(klm.REASONS)[codes], "n_evals": evals}
