@@ -10,10 +10,9 @@ a whole local scan (:mod:`fastsurf.scan`) and each tile of a ``client=``/``store
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from ._memory import check_memory, fits_in_memory
 from ._progress import progress_bar
 from ._validation import as_theta, check_choice, check_int, check_real
 from .structure import quadratic_plane_losses
@@ -26,6 +25,15 @@ DTYPES = ("float64", "float32")
 
 #: Largest number of parameter vectors materialised at once by the generic (non-fused) path.
 TILE_POINTS = 1 << 15
+
+#: Largest size in bytes of one batch of parameter vectors of the generic path (a net with
+#: many parameters gets fewer points per batch; the losses do not depend on the batching).
+BATCH_BYTES = 64 << 20
+
+
+def batch_points(problem) -> int:
+    """Parameter vectors per batch of the generic path: TILE_POINTS, fewer for large P."""
+    return max(1, min(TILE_POINTS, BATCH_BYTES // (8 * problem.n_params)))
 
 
 def check_dtype(problem, dtype) -> np.dtype:
@@ -44,7 +52,7 @@ def tile_unit(problem, nx: int) -> int:
     """Rows a block of rows must be a multiple of so that its values are the bits of a whole
     scan: the fused kernel's block, else the point batches of the generic path."""
     unit = problem.plane_block_rows(nx)
-    return unit if unit is not None else max(1, TILE_POINTS // nx)
+    return unit if unit is not None else max(1, batch_points(problem) // nx)
 
 
 def evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
@@ -60,16 +68,23 @@ def evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
             return quadratic
     ny, nx = len(y), len(x)
     out = np.empty((ny, nx))
-    rows_per_tile = max(1, TILE_POINTS // nx)
+    points = batch_points(problem)
+    rows_per_tile = max(1, points // nx)
+    cols = min(nx, points)
     starts = range(0, ny, rows_per_tile)
     with progress_bar(progress, total=len(starts), unit="tile") as bar:
         for r0 in starts:
             rows = y[r0:r0 + rows_per_tile]
-            thetas = (origin[None, None, :] + x[None, :, None] * d1[None, None, :]
-                      + rows[:, None, None] * d2[None, None, :])
-            out[r0:r0 + len(rows)] = problem.losses(thetas.reshape(-1, origin.size)).reshape(
-                len(rows), nx)
+            for c0 in range(0, nx, cols):
+                xs = x[c0:c0 + cols]
+                thetas = (origin[None, None, :] + xs[None, :, None] * d1[None, None, :]
+                          + rows[:, None, None] * d2[None, None, :])
+                out[r0:r0 + len(rows), c0:c0 + len(xs)] = problem.losses(
+                    thetas.reshape(-1, origin.size)).reshape(len(rows), len(xs))
             bar.update(1)
+    # a user's function may answer NaN where the loss is undefined: stored as +inf (counted
+    # with the overflowed cells), never as NaN
+    np.copyto(out, np.inf, where=np.isnan(out))
     return out
 
 
@@ -138,45 +153,13 @@ def grid_axes(problem, center, axes) -> tuple[np.ndarray, tuple[int, int]]:
     return center, (ax0, ax1)
 
 
-# --- memory ---------------------------------------------------------------------------------------
-def _proc_kib(path: str, key: str) -> int | None:
-    try:
-        with open(path) as fh:
-            for line in fh:
-                if line.startswith(key):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
-def available_memory() -> int:
-    """Free physical memory, or less where an address-space limit (RLIMIT_AS) leaves less."""
-    avail = _proc_kib("/proc/meminfo", "MemAvailable:")
-    if avail is None:
-        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    try:
-        import resource
-        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
-    except (ImportError, OSError):
-        return avail
-    used = _proc_kib("/proc/self/status", "VmSize:")
-    if limit != resource.RLIM_INFINITY and used is not None:
-        avail = min(avail, max(0, limit - used))
-    return avail
-
-
-def fits_in_memory(nbytes: int) -> bool:
-    """Whether ``nbytes`` is at most 80 % of the available memory."""
-    return nbytes <= 0.8 * available_memory()
-
-
 def check_grid_memory(ny: int, nx: int, itemsize: int = 8) -> None:
     """Refuse a grid whose values would not fit in available memory, before allocating it."""
-    need = ny * nx * itemsize
-    if not fits_in_memory(need):
-        avail = available_memory()
-        raise ValueError(
-            f"shape=({ny}, {nx}) needs {need / 2**30:.1f} GiB for the values but only "
-            f"{avail / 2**30:.1f} GiB of memory is available; scan it in pieces (sub-ranges) "
-            "or stream it to disk tile by tile with store='path.zarr'")
+    check_memory(ny * nx * itemsize, f"shape=({ny}, {nx})",
+                 "scan it in pieces (sub-ranges) or stream it to disk tile by tile with "
+                 "store='path.zarr'")
+
+
+__all__ = ["DTYPES", "SCAN_METHODS", "TILE_POINTS", "check_dtype", "check_grid_memory",
+           "check_problem", "check_ranges", "check_shape", "evaluate_plane", "evaluate_rows",
+           "fits_in_memory", "grid_axes", "tile_unit"]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._memory import remove_stale_temporaries
+
 _META_KEY = "__meta__"
 
 
@@ -16,11 +18,13 @@ def save_npz(path, arrays: dict, meta: dict) -> Path:
     """Write ``arrays`` and JSON-serialisable ``meta`` to ``path`` atomically.
 
     The file is written next to its destination and renamed into place, so an interrupted save
-    never leaves a truncated file. A ``.npz`` suffix is added when missing.
+    never leaves a truncated file (temporaries of killed processes are removed at the next
+    save). A ``.npz`` suffix is added when missing.
     """
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
+    remove_stale_temporaries(path)
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     payload = {k: np.asarray(v) for k, v in arrays.items() if v is not None}
     payload[_META_KEY] = np.array(json.dumps(meta, default=_json_default))
@@ -52,9 +56,10 @@ def load_npz(path, expected: str = "result") -> tuple[dict, dict]:
         raise ValueError(f"{what}: it is a directory (a Zarr scan store opens with "
                          "Surface.from_zarr)")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single .npy array, not an .npz archive")
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single .npy array, not an .npz archive")
+        with npz:
             if _META_KEY not in npz.files:
                 raise ValueError("it has no fastsurf metadata")
             arrays = {k: npz[k] for k in npz.files if k != _META_KEY}

@@ -20,7 +20,9 @@ Zarr v3 group (one directory):
 
 Zarr's local store writes every chunk to a temporary file and renames it into place, and the
 store itself is built in a temporary directory and renamed, so a killed scan leaves whole tiles
-and flags only. One scan at a time writes a store.
+and flags only. Two processes that start the same scan on a fresh store together both build a
+temporary store; the first rename wins and the other opens the winner's store. Temporaries left
+by killed processes are removed. One scan at a time writes a store.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ import numpy as np
 
 from . import _io
 from ._dask import run_tasks
-from ._evaluate import evaluate_rows, fits_in_memory, tile_unit
+from ._evaluate import evaluate_rows, tile_unit
+from ._memory import check_disk, check_memory, fits_in_memory, remove_stale_temporaries
 from ._progress import progress_bar
 from ._validation import check_int
 
@@ -88,8 +91,13 @@ def scan_tiles(problem, origin, d1, d2, x, y, method, dtype, spec, client, store
     """
     ny, nx = len(y), len(x)
     rows = choose_tile_rows(problem, nx, tile_rows, dtype.itemsize)
+    # a tile being computed and the one being written are in memory together
+    check_memory(2 * rows * nx * dtype.itemsize, f"a tile of {rows} rows x nx = {nx}",
+                 "tiles are at least the kernels' block of rows: use fewer columns (nx)")
     tiles = None
     if store is not None:
+        if not store.exists():
+            check_disk(store, ny * nx * dtype.itemsize, f"the store of shape=({ny}, {nx})")
         tiles = TileStore.open(store, spec, x, y, rows, adopt=tile_rows is None)
         rows = tiles.tile_rows
     bounds = [(r0, min(r0 + rows, ny)) for r0 in range(0, ny, rows)]
@@ -100,7 +108,7 @@ def scan_tiles(problem, origin, d1, d2, x, y, method, dtype, spec, client, store
     if out is not None and tiles is not None:
         for t in np.flatnonzero(counts >= 0):
             r0, r1 = bounds[t]
-            out[r0:r1] = tiles.values[r0:r1]
+            out[r0:r1] = read_chunk(tiles.values, slice(r0, r1), tiles.path, f"tile {t}")
 
     if client is None:
         blocks = _local_tiles(problem, origin, d1, d2, x, y, method, dtype, bounds, todo,
@@ -175,6 +183,7 @@ class TileStore:
     def _create(path: Path, spec: dict, x, y, tile_rows: int) -> None:
         zarr = _zarr()
         ny, nx = spec["shape"]
+        remove_stale_temporaries(path)
         tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         try:
@@ -186,13 +195,20 @@ class TileStore:
                                dtype="int64", fill_value=-1)
             for name, coords in (("x", x), ("y", y)):
                 group.create_array(name, data=np.asarray(coords, dtype=np.float64))
-            os.rename(tmp, path)
+            try:
+                os.rename(tmp, path)
+            except OSError:
+                # another process created the store first: open the winner's store (whose
+                # description is then compared with ours like any resumed store)
+                if not path.is_dir():
+                    raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def counts(self) -> np.ndarray:
         """Per tile: -1 where unfinished, else its number of non-finite cells."""
-        return np.asarray(self.flags[:], dtype=np.int64)
+        return np.asarray(read_chunk(self.flags, slice(None), self.path, "the tile flags"),
+                          dtype=np.int64)
 
     def write(self, t: int, r0: int, block: np.ndarray, n_nonfinite: int) -> None:
         """Tile t's values, then its flag (never a flag without its values)."""
@@ -227,6 +243,16 @@ def _open(path: Path, mode: str):
     return group, attrs
 
 
+def read_chunk(array, rows: slice, path: Path, what: str) -> np.ndarray:
+    """``array[rows]``; a chunk that cannot be decoded is reported as damage of the store."""
+    try:
+        return array[rows]
+    except Exception as err:  # zarr raises codec-specific errors for a damaged chunk
+        raise ValueError(f"store {str(path)!r} is damaged: {what} could not be read "
+                         f"({type(err).__name__}: {err}); delete the store (or the damaged "
+                         "chunk file and its tile flag) and run the scan again") from None
+
+
 def _differences(stored: dict, wanted: dict) -> list[str]:
     keys = sorted(set(stored) | set(wanted))
     out = []
@@ -247,7 +273,7 @@ def open_surface(path) -> dict:
     if not path.exists():
         raise FileNotFoundError(f"no scan store at {str(path)!r}")
     group, attrs = _open(path, "r")
-    flags = np.asarray(group["tile_nonfinite"][:])
+    flags = np.asarray(read_chunk(group["tile_nonfinite"], slice(None), path, "the tile flags"))
     if "surface" not in attrs:
         raise ValueError(f"store {str(path)!r} is unfinished ({np.count_nonzero(flags >= 0)} of "
                          f"{flags.size} tiles done); run the same scan with this store= again "
@@ -256,7 +282,7 @@ def open_surface(path) -> dict:
     values = group["values"]
     ny, nx = values.shape
     if fits_in_memory(ny * nx * values.dtype.itemsize):
-        values = values[:]
+        values = read_chunk(values, slice(None), path, "the values")
 
     def vector(key):
         return None if spec.get(key) is None else np.asarray(spec[key], dtype=np.float64)

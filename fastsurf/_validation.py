@@ -20,7 +20,8 @@ def as_float_array(name: str, value, ndim: int | tuple[int, ...] | None = None,
     name : str
         Argument name used in error messages.
     value : array_like
-        Real numbers (bool, int or float dtypes). Complex or object input is refused.
+        Real numbers (int or float dtypes). Complex, bool, string or object input is refused:
+        nothing is silently coerced.
     ndim : int or tuple of int, optional
         Allowed numbers of dimensions.
     finite : bool
@@ -30,8 +31,13 @@ def as_float_array(name: str, value, ndim: int | tuple[int, ...] | None = None,
     """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}")
-    arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be a rectangular array of real numbers ({err})") from None
+    if arr.dtype == bool:
+        raise TypeError(f"{name} must be an array of real numbers, got booleans")
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
@@ -104,7 +110,11 @@ def as_rng(seed) -> np.random.Generator:
     """A ``numpy.random.Generator`` from a seed, a Generator, or None."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed}")
         return np.random.default_rng(seed)
     raise TypeError("seed must be an int, None or numpy.random.Generator, "
                     f"got {type(seed).__name__}")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import _cli_roots, _cli_train
+from . import _cli_roots, _cli_train, plot, scan, valleys
+from .data import make_sequence_data
+from .models import RecurrentNeuron
+from .problem import Problem
 
 NETS = {
     "linear": ("purelin", 1, (0.5, 0.5)),
@@ -71,21 +75,38 @@ def _add_scan(subparsers) -> None:
     p.set_defaults(func=run_scan)
 
 
+def writable_folder(path: Path, option: str) -> Path:
+    """Create ``path`` (a folder) if needed and check that files can be written in it, before
+    any work is done; ValueError naming ``option`` otherwise."""
+    for parent in [path, *path.parents]:
+        if parent.exists() and not parent.is_dir():
+            raise ValueError(f"{option} {str(path)!r}: {str(parent)!r} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"{option} {str(path)!r} cannot be created ({err.strerror})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {str(path)!r} is not writable")
+    return path
+
+
 def run_scan(args) -> int:
-    import fastsurf as fs
+    writable_folder(args.out, "--out")
+    if args.store is not None:
+        if args.store.exists() and not args.store.is_dir():
+            raise ValueError(f"--store {str(args.store)!r} is a file, not a Zarr directory")
+        writable_folder(args.store.parent, "--store (its folder)")
     transfer, delays, theta_true = NETS[args.net]
-    model = fs.RecurrentNeuron(transfer, feedback_delays=delays)
-    data = fs.make_sequence_data(model, theta_true, T=args.T, n_seq=args.n_seq, seed=args.seed)
-    problem = fs.Problem(model, data)
+    model = RecurrentNeuron(transfer, feedback_delays=delays)
+    data = make_sequence_data(model, theta_true, T=args.T, n_seq=args.n_seq, seed=args.seed)
+    problem = Problem(model, data)
     t0 = time.perf_counter()
-    surface = fs.scan.grid(problem, np.array(theta_true), axes=(0, 1),
+    surface = scan.grid(problem, np.array(theta_true), axes=(0, 1),
                            ranges=(args.x_range, args.y_range), shape=args.shape,
                            progress=False if args.no_progress else None,
                            method=args.method, dtype=args.dtype, store=args.store)
     elapsed = time.perf_counter() - t0
-    args.out.mkdir(parents=True, exist_ok=True)
     npz = surface.save(args.out / "surface.npz")
-    x, y, best = surface.argmin()
     ny, nx = surface.shape
     steps = ny * nx * args.T * args.n_seq
     print(f"fastsurf scan: {args.net} neuron, T={args.T}, n_seq={args.n_seq}, "
@@ -93,7 +114,11 @@ def run_scan(args) -> int:
           + ("" if args.dtype == "float64" else f", {args.dtype}")
           + ("" if args.method == "auto" else f", method={args.method}"))
     print(f"  time        {elapsed:.3f} s  ({steps / elapsed / 1e9:.2f} G grid-point-steps/s)")
-    print(f"  minimum     SSE = {best:.6g} at w1 = {x:.4f}, w2 = {y:.4f}")
+    if surface.n_nonfinite < surface.values.size:
+        x, y, best = surface.argmin()
+        print(f"  minimum     SSE = {best:.6g} at w1 = {x:.4f}, w2 = {y:.4f}")
+    else:
+        print("  minimum     none: every cell overflowed")
     share = 100 * surface.n_nonfinite / surface.values.size
     print(f"  non-finite  {surface.n_nonfinite} cells ({share:.2f}%)")
     print(f"  wrote       {npz}")
@@ -101,8 +126,7 @@ def run_scan(args) -> int:
         print(f"  store       {args.store} ({surface.meta['tiles_computed']} of "
               f"{surface.meta['tiles']} tiles computed now)")
     if args.valleys:
-        from .valleys import predict
-        predicted = predict(problem, ranges=(args.x_range, args.y_range), axes=(0, 1),
+        predicted = valleys.predict(problem, ranges=(args.x_range, args.y_range), axes=(0, 1),
                             center=theta_true)
         print(f"  valleys     {len(predicted)} predicted by theory:")
         for v in predicted:
@@ -113,8 +137,7 @@ def run_scan(args) -> int:
         matplotlib.use("Agg")
         title = f"log10 SSE, {args.net} neuron, T = {args.T}"
         if args.valleys:
-            from .plot import surface_with_valleys
-            fig = surface_with_valleys(surface, predicted, title=title)
+            fig = plot.surface_with_valleys(surface, predicted, title=title)
         else:
             fig = surface.plot(log=True, title=title)
         png = args.out / "surface.png"

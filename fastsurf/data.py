@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_int
+from ._memory import check_memory
+from ._validation import as_float_array, as_rng, as_theta, check_int
 
 
 def _fingerprint(*arrays: np.ndarray) -> str:
@@ -154,6 +155,9 @@ def make_sequence_data(model, theta_true, T: int, n_seq: int = 1, seed=0, a0=Non
     """
     T = check_int("T", T, minimum=1)
     n_seq = check_int("n_seq", n_seq, minimum=1)
+    theta_true = as_theta("theta_true", theta_true, model.n_params)
+    # inputs, placeholder targets, outputs and targets are held together
+    check_memory(4 * 8 * n_seq * T, f"make_sequence_data(T={T}, n_seq={n_seq})")
     rng = as_rng(seed)
     p = rng.standard_normal((n_seq, T))
     placeholder = SequenceData(p, np.zeros_like(p), a0)

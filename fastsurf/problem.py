@@ -7,12 +7,14 @@ family adds one file in ``models/`` and one in ``kernels/``, and every analysis 
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ._memory import check_memory
 from ._validation import as_theta, as_theta_batch, check_choice, check_int
 from .models.base import Model
 
@@ -116,11 +118,16 @@ class Problem:
 
     def jacobian(self, theta) -> np.ndarray:
         """Exact Jacobian of the residuals, shape (n_residuals, P)."""
-        return self.model.residual_jacobian(self._theta(theta), self.data)
+        theta = self._theta(theta)
+        check_memory(8 * self.n_residuals * self.n_params,
+                     f"the Jacobian ({self.n_residuals} x {self.n_params})")
+        return self.model.residual_jacobian(theta, self.data)
 
     def hessian(self, theta) -> np.ndarray:
         """Exact Hessian of the loss, shape (P, P)."""
-        return self.loss_scale * self.model.sse_hessian(self._theta(theta), self.data)
+        theta = self._theta(theta)
+        check_memory(16 * self.n_params ** 2, f"the Hessian ({self.n_params} x {self.n_params})")
+        return self.loss_scale * self.model.sse_hessian(theta, self.data)
 
     def gradients(self, thetas) -> np.ndarray:
         """Exact gradients at each row of ``thetas`` (m, P) -> (m, P)."""
@@ -130,6 +137,8 @@ class Problem:
     def hessians(self, thetas) -> np.ndarray:
         """Exact Hessians at each row of ``thetas`` (m, P) -> (m, P, P)."""
         batch = as_theta_batch("thetas", thetas, self.n_params)
+        check_memory(16 * batch.shape[0] * self.n_params ** 2,
+                     f"{batch.shape[0]} Hessians ({self.n_params} x {self.n_params})")
         return self.loss_scale * self.model.sse_hessian_batch(batch, self.data)
 
     def outputs(self, theta) -> np.ndarray:
@@ -227,6 +236,7 @@ class FunctionProblem:
         self.param_names = tuple(f"x{i}" for i in range(self.n_params))
         self.name = name or getattr(f, "__name__", "function")
         self._complex_ok: bool | None = None
+        self._fp: str | None = None
         self.loss_scale = 1.0
 
     def _theta(self, theta) -> np.ndarray:
@@ -323,7 +333,26 @@ class FunctionProblem:
         raise ValueError("a FunctionProblem has no parallel training kernel")
 
     def describe(self) -> dict:
-        return {"model": "FunctionProblem", "function": self.name}
+        """The function's name and a fingerprint of its code and of its values at a fixed
+        probe point, so that two different functions of one name never share a scan store."""
+        return {"model": "FunctionProblem", "function": self.name,
+                "fingerprint": self._fingerprint()}
+
+    def _fingerprint(self) -> str:
+        if self._fp is None:
+            h = hashlib.sha1()
+            code = getattr(self.f, "__code__", None)
+            if code is not None:
+                h.update(code.co_code)
+                h.update(repr(code.co_consts).encode())
+            probe = 0.1234567 + 0.01 * np.arange(self.n_params)
+            with np.errstate(all="ignore"):
+                try:
+                    h.update(np.float64(self.f(probe)).tobytes())
+                except Exception as err:  # a function undefined at the probe point
+                    h.update(type(err).__name__.encode())
+            self._fp = h.hexdigest()[:16]
+        return self._fp
 
     def __repr__(self) -> str:
         return f"FunctionProblem({self.name}, n_params={self.n_params})"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _tiles
+from ._arrays import count_nonfinite
 from ._dask import check_client
 from ._evaluate import (
     DTYPES,
@@ -30,10 +31,10 @@ from ._evaluate import (
     evaluate_plane,
     grid_axes,
 )
+from ._memory import check_memory
 from ._progress import check_progress
 from ._results import Result
 from ._validation import as_float_array, as_theta, check_choice, check_int
-from .kernels.arrays import count_nonfinite
 from .plot.surface import profile as _plot_profile
 from .plot.surface import surface as _plot_surface
 
@@ -106,14 +107,18 @@ class Surface(Result):
         return self.origin + x * self.d1 + y * self.d2
 
     def argmin(self) -> tuple[float, float, float]:
-        """(x, y, loss) of the smallest finite cell (the first in row-major order on ties)."""
+        """(x, y, loss) of the smallest finite cell (the first in row-major order on ties);
+        ValueError when no cell is finite."""
         best = None
         for r0, block in _row_blocks(self.values):
             finite = np.where(np.isfinite(block), block, np.inf)
             i, j = np.unravel_index(int(np.argmin(finite)), finite.shape)
             if best is None or finite[i, j] < best[2]:
                 best = (r0 + i, j, finite[i, j])
-        i, j, _ = best
+        i, j, v = best
+        if not np.isfinite(v):
+            raise ValueError(f"the surface has no finite cell (all {self.values.size} cells "
+                             "overflowed): there is no minimum")
         return float(self.x[j]), float(self.y[i]), float(self.values[i, j])
 
     @classmethod
@@ -269,6 +274,20 @@ def grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0)), shape=
         ``values[i, j]`` = loss at theta = center with theta[axes[0]] = x[j],
         theta[axes[1]] = y[i]. ``meta`` also holds ``tiles``, ``tiles_computed`` (by this
         call), ``tile_rows`` and ``store`` for a tiled scan.
+
+    Examples
+    --------
+    Horn et al.'s Fig. 3: the SSE of the first-order linear neuron over (w1, w2).
+
+    >>> import fastsurf as fs
+    >>> model = fs.RecurrentNeuron("purelin")
+    >>> prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=100, seed=0))
+    >>> s = fs.scan.grid(prob, (0.5, 0.5), ranges=((-2, 2), (-5, 5)), shape=(256, 256))
+    >>> s.values.shape
+    (256, 256)
+    >>> x, y, best = s.argmin()          # the teacher's weights, to a cell
+    >>> abs(x - 0.5) < 0.02 and abs(y - 0.5) < 0.05
+    True
     """
     check_problem(problem)
     P = problem.n_params
@@ -302,6 +321,20 @@ def plane(problem, origin, d1, d2, ranges=((-1.0, 1.0), (-1.0, 1.0)), shape=(512
         As in :func:`grid`.
     normalize : {None, "unit"}
         ``"unit"`` rescales d1 and d2 to unit length first; None uses them as given.
+
+    Examples
+    --------
+    The plane through a minimum spanned by two random directions of an MLP.
+
+    >>> import numpy as np, fastsurf as fs
+    >>> x = np.linspace(-1, 1, 32)
+    >>> prob = fs.Problem(fs.MLP((1, 4, 1), "tanh"), fs.RegressionData(x, np.sin(3 * x)))
+    >>> rng = np.random.default_rng(0)
+    >>> theta = prob.model.init(rng)
+    >>> d1, d2 = rng.standard_normal((2, prob.n_params))
+    >>> s = fs.scan.plane(prob, theta, d1, d2, shape=(64, 64), normalize="unit")
+    >>> bool(np.isclose(s.values[32, 32], prob.loss(s.theta_at(s.x[32], s.y[32]))))
+    True
     """
     check_problem(problem)
     P = problem.n_params
@@ -336,15 +369,27 @@ def line(problem, theta0, theta1, alphas=201) -> Profile:
     alphas : int or array_like
         Number of equally spaced alphas in [0, 1] (>= 2), or the alphas themselves (finite;
         any values, e.g. a zoom such as ``np.linspace(0.99, 1, 200)`` or an extrapolation).
+
+    Examples
+    --------
+    >>> import fastsurf as fs
+    >>> model = fs.RecurrentNeuron("tansig")
+    >>> prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=50, seed=0))
+    >>> p = fs.scan.line(prob, (0.5, 0.5), (0.5, 3.0), alphas=101)
+    >>> float(p.values[0])               # the teacher: zero loss
+    0.0
     """
     check_problem(problem)
     P = problem.n_params
     theta0 = as_theta("theta0", theta0, P)
     theta1 = as_theta("theta1", theta1, P)
     if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
-        alphas = np.linspace(0.0, 1.0, check_int("alphas", alphas, minimum=2))
+        n = check_int("alphas", alphas, minimum=2)
+        check_memory(8 * n * (P + 2), f"alphas={n} points of {P} parameters")
+        alphas = np.linspace(0.0, 1.0, n)
     else:
         alphas = as_float_array("alphas", alphas, ndim=1)
+        check_memory(8 * alphas.size * (P + 2), f"{alphas.size} alphas of {P} parameters")
     t0 = time.perf_counter()
     thetas = (1.0 - alphas)[:, None] * theta0 + alphas[:, None] * theta1
     # The end points are the given vectors exactly (no rounding of (1 - a) * t0 + a * t1).

@@ -1,5 +1,5 @@
 """Exact derivatives of the recurrent neuron against the complex-step derivative, central
-differences and each other (DESIGN §4)."""
+differences and each other (RTRL, BPTT, second-order sensitivities)."""
 
 import numpy as np
 import pytest

@@ -4,9 +4,9 @@ Transfer codes (shared by every kernel): 0 = purelin, 1 = tansig (tanh), 2 = log
 
 ``math.tanh`` and ``math.exp`` compile to libm calls that LLVM cannot vectorize (Numba has no
 vector math library without SVML), which makes tansig grids 10-20x slower than linear ones
-(DESIGN §11). The functions below use only +, *, fma-able polynomials, one division and integer
-bit manipulation, so a loop over grid points vectorizes (kernels that inline them must use
-``error_model="numpy"``: Numba's default division check blocks vectorization), and they
+(docs/performance.md). The functions below use only +, *, fma-able polynomials, one division
+and integer bit manipulation, so a loop over grid points vectorizes (kernels that inline them
+must use ``error_model="numpy"``: Numba's default division check blocks vectorization), and they
 stay accurate to double precision (tests: <= 2 ulp against extended-precision references over
 the whole real line; measured maximum 1.60 ulp for tanh, 1.89 ulp for logsig).
 """

@@ -1,4 +1,4 @@
-"""Kernels of the layered recurrent net (MATLAB layrecnet-like, DESIGN §3).
+"""Kernels of the layered recurrent net (MATLAB layrecnet-like; Horn et al. 2009, §I Prelude).
 
 a1(k) = tanh(IW p(k) + LW a1(k-1) + b1),  y(k) = LWout . a1(k) + b2,  a1(0) = 0.
 theta = [IW (S), LW (S x S, row-major), b1 (S), LWout (S), b2]; p, t: (n_seq, T).

@@ -9,9 +9,9 @@ loss is not finite ends at once (code NONFINITE_START).
 
 A single neuron's recurrence is a serial chain of transfer-function latencies, so LANES runs
 advance together, one time step at a time with the lanes innermost (the loops vectorize, as
-in ``recurrent.sse_batch``). Every evaluation of a lane is one forward RTRL pass (DESIGN §4)
-that gives the loss at its point and J^T J, J^T e there without forming J: a trial that is
-accepted already carries the normal equations of the next iteration. A lane whose run ends
+in ``recurrent.sse_batch``). Every evaluation of a lane is one forward RTRL pass (Williams &
+Zipser 1989) that gives the loss at its point and J^T J, J^T e there without forming J: a trial
+that is accepted already carries the normal equations of the next iteration. A lane whose run ends
 takes the next start of its chunk; once they run out, the running lanes move to the front so
 that the passes shrink. Lanes never mix, so a run's bits do not depend on the
 threads, the chunking, or which runs share its block; the loss is summed in the order of

@@ -1,8 +1,9 @@
 """Kernels of the fully connected net (MLP) with a linear output layer.
 
-Layout (DESIGN §3): layer by layer, W_l row-major (n_out, n_in), then b_l; ``w_off[l]`` and
-``b_off[l]`` are the offsets of layer l's weights and biases in theta, ``u_off[l]`` the first row
-of layer l's units in the unit buffers (rows 0..n0-1 hold the inputs). Samples run along the
+Layout (Gamst & Walker's K x N nets, §2): layer by layer, W_l row-major (n_out, n_in), then
+b_l; ``w_off[l]`` and ``b_off[l]`` are the offsets of layer l's weights and biases in theta,
+``u_off[l]`` the first row of layer l's units in the unit buffers (rows 0..n0-1 hold the
+inputs). Samples run along the
 second axis of every buffer (X is (d_in, n)), so the innermost loops are over samples.
 Hidden activation codes: 0 relu, 1 softplus_beta, 2 tanh, 3 logsig.
 

@@ -211,7 +211,7 @@ def sse_batch(thetas, p, t, a0, input_delays, n_fb, has_bias, code):
 # linear in theta, so per sequence it is U0(k) + x_j U1(k) + y_i V(k) with
 # U0 = sum_d o_iw_d p(k-d) + o_b (likewise U1 from d1 and V from d2), precomputed once in O(T).
 # Lanes run along y: a block of LANES rows of one column is advanced one time step at a time, so
-# the innermost loop is contiguous over lanes and vectorizes (DESIGN §11).
+# the innermost loop is contiguous over lanes and vectorizes (docs/performance.md).
 
 
 

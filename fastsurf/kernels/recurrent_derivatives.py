@@ -1,4 +1,6 @@
-"""Exact first and second derivatives of the recurrent neuron's SSE (DESIGN §4).
+"""Exact first and second derivatives of the recurrent neuron's SSE: real-time recurrent
+learning (Williams & Zipser 1989) and BPTT for the gradient, second-order forward sensitivities
+for the Hessian (De Jesús & Hagan 2007).
 
 Same arguments as :mod:`fastsurf.kernels.recurrent`: theta (P,), p and t (n_seq, T), a0
 (n_seq, D) with a0[s, j] = a(-j), input_delays (int64), n_fb = D, has_bias, transfer code.

@@ -16,6 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._memory import check_memory
+
+#: Bytes a model holds per parameter (the vector, its name, work vectors), for the size check.
+BYTES_PER_PARAM = 100
+
+
+def check_size(n_params: int, what: str) -> None:
+    """Refuse, before building anything, a model whose parameters would not fit in memory."""
+    check_memory(BYTES_PER_PARAM * n_params, f"{what} ({n_params} parameters)")
+
 
 class Model:
     """Base class of fastsurf models.

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_rng, as_theta, check_int
+from .._validation import as_float_array, as_rng, as_theta, check_int
 from ..data import SequenceData
 from ..kernels import layered as kl
-from .base import Model
+from .base import Model, check_size
 
 
 class LayeredRecurrent(Model):
-    """A tanh hidden layer with full recurrence and a linear output (DESIGN §3).
+    """A tanh hidden layer with full recurrence and a linear output (Horn et al. 2009, §I Prelude).
 
     a1(k) = tanh(IW p(k) + LW a1(k-1) + b1),  y(k) = LWout . a1(k) + b2,  a1(0) = 0.
 
@@ -33,6 +33,7 @@ class LayeredRecurrent(Model):
     def __init__(self, hidden: int = 3):
         self.hidden = check_int("hidden", hidden, minimum=1)
         S = self.hidden
+        check_size(S * S + 3 * S + 1, f"LayeredRecurrent(hidden={S})")
         self.n_params = S * S + 3 * S + 1
         names = [f"IW[{i}]" for i in range(S)]
         names += [f"LW[{i},{j}]" for i in range(S) for j in range(S)]
@@ -67,7 +68,9 @@ class LayeredRecurrent(Model):
         """Outputs y, shape (n_seq, T)."""
         theta = as_theta("theta", theta, self.n_params)
         if not isinstance(data, SequenceData):
-            data = SequenceData(data, np.zeros_like(np.asarray(data, dtype=float)))
+            p = as_float_array("data", data, ndim=(1, 2))
+            data = SequenceData(p, np.zeros_like(p))
+        self.check_data(data)
         return kl.simulate(theta, data.p, self.hidden)
 
     def sse(self, theta, data) -> float:

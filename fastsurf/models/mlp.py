@@ -9,7 +9,7 @@ import numpy as np
 from .._validation import as_float_array, as_rng, as_theta, check_choice, check_real
 from ..data import RegressionData
 from ..kernels import mlp as km
-from .base import Model
+from .base import Model, check_size
 
 ACTIVATIONS = {"relu": km.RELU, "softplus": km.SOFTPLUS, "tanh": km.TANH, "logsig": km.LOGSIG}
 
@@ -53,6 +53,8 @@ class MLP(Model):
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.beta = check_real("beta", beta, minimum=0.0, strict_min=True)
         self._code = ACTIVATIONS[self.activation]
+        check_size(sum(self.widths[l] * (self.widths[l - 1] + 1)
+                       for l in range(1, len(self.widths))), f"MLP(widths={self.widths})")
         w_off, b_off, u_off, names = [0], [0], [0], []
         pos, units = 0, self.widths[0]
         for l in range(1, len(self.widths)):

@@ -7,13 +7,13 @@ import numbers
 import numpy as np
 
 from .._progress import progress_bar
-from .._validation import as_rng, as_theta, check_choice, check_int
+from .._validation import as_float_array, as_rng, as_theta, check_choice, check_int
 from ..data import SequenceData
 from ..kernels import lm as klm
 from ..kernels import recurrent as kr
 from ..kernels import recurrent_derivatives as rd
 from ..kernels.activations import TRANSFER_CODES
-from .base import Model
+from .base import Model, check_size
 
 #: Rows per progress step of a fused plane scan (a multiple of the kernel's lane block).
 PLANE_TILE_ROWS = 4 * kr.LANES
@@ -66,6 +66,8 @@ class RecurrentNeuron(Model):
         self._delays = np.asarray(self.input_delays, dtype=np.int64)
         self._code = TRANSFER_CODES[self.transfer]
         n_in = len(self.input_delays)
+        check_size(n_in + self.feedback_delays + int(self.bias),
+                   f"RecurrentNeuron(feedback_delays={self.feedback_delays})")
         self.n_params = n_in + self.feedback_delays + int(self.bias)
         # Horn's names: w1 (input), w2, w3 (feedback) for the default layout.
         if self.input_delays == (0,):
@@ -123,7 +125,8 @@ class RecurrentNeuron(Model):
         """Outputs a(k), shape (n_seq, T) (or (T,) for 1-D ``data``)."""
         theta = as_theta("theta", theta, self.n_params)
         if not isinstance(data, SequenceData):
-            data = SequenceData(data, np.zeros_like(np.asarray(data, dtype=float)))
+            p = as_float_array("data", data, ndim=(1, 2))
+            data = SequenceData(p, np.zeros_like(p))
         self.check_data(data)
         p, _, a0, delays, n_fb, has_bias, code = self.kernel_args(data)
         return kr.simulate(theta, p, a0, delays, n_fb, has_bias, code)

@@ -1,4 +1,5 @@
-"""Small parallel reductions over result arrays."""
+"""Small parallel reductions over result arrays (generic numeric helpers, not model kernels:
+the scans use them on the values they return)."""
 
 from numba import njit, prange
 
