@@ -3,7 +3,7 @@
 from . import critical, curvature, paths, plot, roots, scan, spectra, train, valleys
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import MLP, LayeredRecurrent, RecurrentNeuron
-from .problem import FunctionProblem, Problem
+from .problem import FunctionProblem, NonFiniteLossError, Objective, Problem
 
 __version__ = "0.1.0"
 
@@ -13,6 +13,8 @@ __all__ = [
     "FunctionProblem",
     "LayeredRecurrent",
     "MLP",
+    "NonFiniteLossError",
+    "Objective",
     "Problem",
     "RecurrentNeuron",
     "RegressionData",

@@ -21,6 +21,11 @@ from .models.base import Model
 LOSSES = ("sse", "mse")
 
 
+class NonFiniteLossError(ValueError):
+    """A derivative was asked for where the loss is not finite (the outputs overflow): there is
+    no derivative to give, and a NaN would poison whatever used it."""
+
+
 @runtime_checkable
 class Objective(Protocol):
     """What every analysis may ask of an objective (``Problem``, ``FunctionProblem`` or any
@@ -112,9 +117,18 @@ class Problem:
         """Errors e = target - output, flattened, shape (n_residuals,)."""
         return self.model.residuals(self._theta(theta), self.data)
 
+    def _refuse_nonfinite(self, theta: np.ndarray, value: np.ndarray, what: str) -> np.ndarray:
+        if not np.all(np.isfinite(value)) and not np.isfinite(self.loss(theta)):
+            raise NonFiniteLossError(f"the loss is not finite at theta (the outputs overflow), "
+                                     f"so the {what} is undefined there")
+        return value
+
     def gradient(self, theta) -> np.ndarray:
-        """Exact gradient of the loss, shape (P,)."""
-        return self.loss_scale * self.model.sse_gradient(self._theta(theta), self.data)
+        """Exact gradient of the loss, shape (P,). :class:`NonFiniteLossError` (a ValueError)
+        where the loss is not finite."""
+        theta = self._theta(theta)
+        g = self.loss_scale * self.model.sse_gradient(theta, self.data)
+        return self._refuse_nonfinite(theta, g, "gradient")
 
     def jacobian(self, theta) -> np.ndarray:
         """Exact Jacobian of the residuals, shape (n_residuals, P)."""
@@ -124,10 +138,12 @@ class Problem:
         return self.model.residual_jacobian(theta, self.data)
 
     def hessian(self, theta) -> np.ndarray:
-        """Exact Hessian of the loss, shape (P, P)."""
+        """Exact Hessian of the loss, shape (P, P). :class:`NonFiniteLossError` (a ValueError)
+        where the loss is not finite."""
         theta = self._theta(theta)
         check_memory(16 * self.n_params ** 2, f"the Hessian ({self.n_params} x {self.n_params})")
-        return self.loss_scale * self.model.sse_hessian(theta, self.data)
+        H = self.loss_scale * self.model.sse_hessian(theta, self.data)
+        return self._refuse_nonfinite(theta, H, "Hessian")
 
     def gradients(self, thetas) -> np.ndarray:
         """Exact gradients at each row of ``thetas`` (m, P) -> (m, P)."""

@@ -284,3 +284,18 @@ def test_messages_name_the_argument():
         fs.RecurrentNeuron().simulate((0.5, 0.5), "abc")
     with pytest.raises(ValueError, match="theta_true must have length n_params=2, got 3"):
         fs.make_sequence_data(fs.RecurrentNeuron(), (0.5, 0.5, 0.1), T=5)
+
+
+# --- derivatives where the loss overflows (Horn's unstable region) ----------------------------
+@pytest.mark.parametrize("make", [
+    lambda: (_linear(T=1000), np.array([0.5, 10.0])),
+    lambda: (fs.Problem(fs.MLP((1, 3, 1), "tanh"), fs.RegressionData(np.ones(3), np.ones(3))),
+             np.full(10, 1e300)),
+])
+def test_a_derivative_where_the_loss_overflows_is_refused(make):
+    prob, theta = make()
+    assert prob.loss(theta) == np.inf
+    for derivative in (prob.gradient, prob.hessian):
+        with pytest.raises(fs.NonFiniteLossError, match="the loss is not finite at theta"):
+            derivative(theta)
+    assert issubclass(fs.NonFiniteLossError, ValueError)
