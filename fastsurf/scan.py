@@ -35,8 +35,8 @@ from ._memory import check_memory
 from ._progress import check_progress
 from ._results import Result
 from ._validation import as_float_array, as_theta, check_choice, check_int
-from .plot.surface import profile as _plot_profile
-from .plot.surface import surface as _plot_surface
+from .plot.surfaces import profile as _plot_profile
+from .plot.surfaces import surface as _plot_surface
 
 __all__ = ["DTYPES", "SCAN_METHODS", "Profile", "Surface", "grid", "line", "plane"]
 

@@ -1,9 +1,10 @@
-"""Matplotlib figures. Each function returns the Figure it drew on."""
+"""Matplotlib figures. Each function draws the result objects it is handed (it computes
+nothing and imports no other fastsurf module) and returns the Figure it drew on."""
 
 from .derivatives import eigenvalue_maps, gradient_field, spectrum
 from .paths import angles, band, interpolation, path_losses, trajectory_projection
 from .roots import complex_roots, expected_roots, kac_histogram, root_tracks
-from .surface import profile, surface
+from .surfaces import profile, surface
 from .training import line_profiles, trajectories
 from .valleys import cross_sections, overlay, surface_with_valleys
 

@@ -24,7 +24,7 @@ def band(surface, path, ax=None):
     """A NEB band (images joined, climbing image marked) over a 2-D surface. The surface must
     be a grid over the two parameters of a 2-parameter problem, or a plane whose theta_at
     covers the images."""
-    from .surface import surface as plot_surface
+    from .surfaces import surface as plot_surface
     fig = plot_surface(surface, log=True) if ax is None else ax.figure
     ax = fig.axes[0] if ax is None else ax
     R = np.asarray(path.images)
@@ -75,7 +75,7 @@ def trajectory_projection(problem, trajectory, theta_i, theta_f, shape=(80, 80),
     off-line direction (beta), with the loss on that plane underneath."""
     from ..paths import summarize_trajectory
     from ..scan import plane
-    from .surface import surface as plot_surface
+    from .surfaces import surface as plot_surface
     summ = summarize_trajectory(trajectory, theta_i, theta_f)
     u = np.asarray(theta_f, float) - np.asarray(theta_i, float)
     d2 = summ.direction if np.any(summ.direction) else np.eye(u.size)[np.argmin(np.abs(u))]

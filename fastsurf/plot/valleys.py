@@ -25,7 +25,7 @@ def overlay(ax, valleys, lw: float = 1.0, label: bool = True):
 
 def surface_with_valleys(surface, predicted, detected=None, title: str | None = None):
     """Log error surface with predicted (lines) and detected (dots) valleys."""
-    from .surface import surface as plot_surface
+    from .surfaces import surface as plot_surface
     fig = plot_surface(surface, log=True, title=title)
     ax = fig.axes[0]
     overlay(ax, list(predicted) + list(detected or []))
