@@ -70,6 +70,11 @@ def _encode(obj, prefix: str, arrays: dict):
         for f in dataclasses.fields(obj):
             fields[f.name] = _encode(getattr(obj, f.name), f"{prefix}{f.name}.", arrays)
         return {"result": type(obj).__name__, "fields": fields}
+    if isinstance(obj, np.ma.MaskedArray):
+        key = prefix.rstrip(".") or "value"
+        arrays[key] = np.ma.getdata(obj)
+        arrays[key + ".mask"] = np.ma.getmaskarray(obj)
+        return {"masked": key}
     if _is_array(obj):
         key = prefix.rstrip(".") or "value"
         arrays[key] = np.asarray(obj)
@@ -101,6 +106,9 @@ def _decode(node, arrays: dict):
         return cls(**{k: _decode(v, arrays) for k, v in node["fields"].items()})
     if "array" in node:
         return arrays[node["array"]]
+    if "masked" in node:
+        key = node["masked"]
+        return np.ma.masked_array(arrays[key], arrays[key + ".mask"])
     if "list" in node:
         return [_decode(v, arrays) for v in node["list"]]
     if "tuple" in node:

@@ -21,12 +21,14 @@ class CurvatureMap(Result):
     ----------
     x, y : ndarray
     loss : ndarray (ny, nx)
-    gradient : ndarray (ny, nx, P)
+    gradient : numpy.ma.MaskedArray (ny, nx, P)
         Full gradient at every point.
-    gradient_norm, eig_min, eig_max : ndarray (ny, nx)
-        |grad|, smallest and largest eigenvalue of the full P x P Hessian.
+    gradient_norm, eig_min, eig_max : numpy.ma.MaskedArray (ny, nx)
+        |grad|, smallest and largest eigenvalue of the full P x P Hessian. The derivative maps
+        are masked where the loss is not finite (overflowed outputs: no derivative exists
+        there), never NaN; ``meta["n_undefined"]`` counts those cells.
     det_sign : ndarray of int8 (ny, nx)
-        Sign of the Hessian's determinant.
+        Sign of the Hessian's determinant (0 where undefined).
     axes : (int, int)
     meta : dict
     """
@@ -59,11 +61,12 @@ def curvature_grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0
     check_grid_memory(ny, nx, itemsize=8 * (P + 5))
     x = np.linspace(*ranges[0], nx)
     y = np.linspace(*ranges[1], ny)
-    G = np.empty((ny, nx, P))
+    G = np.zeros((ny, nx, P))
     loss = np.empty((ny, nx))
-    emin = np.empty((ny, nx))
-    emax = np.empty((ny, nx))
-    dsign = np.empty((ny, nx), dtype=np.int8)
+    emin = np.zeros((ny, nx))
+    emax = np.zeros((ny, nx))
+    dsign = np.zeros((ny, nx), dtype=np.int8)
+    defined = np.zeros((ny, nx), dtype=bool)
     t0 = time.perf_counter()
     with progress_bar(progress, total=ny, unit="row", desc="curvature") as bar:
         for i in range(ny):
@@ -71,17 +74,27 @@ def curvature_grid(problem, center, axes=(0, 1), ranges=((-2.0, 2.0), (-4.0, 4.0
             th[:, ax0] = x
             th[:, ax1] = y[i]
             loss[i] = problem.losses(th)
-            G[i] = problem.gradients(th)
-            H = problem.hessians(th)
-            ok = np.all(np.isfinite(H), axis=(1, 2))
-            w = np.full((nx, P), np.nan)
-            if ok.any():
-                w[ok] = np.linalg.eigvalsh(H[ok])
-            emin[i], emax[i] = w[:, 0], w[:, -1]
-            dsign[i] = np.where(ok, np.sign(np.prod(np.sign(w), axis=1)), 0)
+            # derivatives only where the loss is finite (elsewhere they do not exist)
+            live = np.flatnonzero(np.isfinite(loss[i]))
+            if live.size:
+                g = problem.gradients(th[live])
+                H = problem.hessians(th[live])
+                ok = np.all(np.isfinite(H), axis=(1, 2)) & np.all(np.isfinite(g), axis=1)
+                cells = live[ok]
+                G[i, cells] = g[ok]
+                w = np.linalg.eigvalsh(H[ok]) if ok.any() else np.zeros((0, P))
+                emin[i, cells], emax[i, cells] = w[:, 0], w[:, -1]
+                dsign[i, cells] = np.sign(np.prod(np.sign(w), axis=1))
+                defined[i, cells] = True
             bar.update(1)
     meta = {**problem.describe(), "ranges": [list(ranges[0]), list(ranges[1])],
-            "elapsed_s": time.perf_counter() - t0}
-    return CurvatureMap(x=x, y=y, loss=loss, gradient=G,
-                        gradient_norm=np.linalg.norm(G, axis=2), eig_min=emin, eig_max=emax,
+            "elapsed_s": time.perf_counter() - t0, "n_undefined": int((~defined).sum())}
+    undefined = ~defined
+    with np.errstate(over="ignore"):
+        norms = np.linalg.norm(G, axis=2)
+    return CurvatureMap(x=x, y=y, loss=loss,
+                        gradient=np.ma.masked_array(G, np.repeat(undefined[:, :, None], P, 2)),
+                        gradient_norm=np.ma.masked_array(norms, undefined),
+                        eig_min=np.ma.masked_array(emin, undefined),
+                        eig_max=np.ma.masked_array(emax, undefined),
                         det_sign=dsign, axes=(ax0, ax1), meta=meta)

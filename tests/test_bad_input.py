@@ -299,3 +299,27 @@ def test_a_derivative_where_the_loss_overflows_is_refused(make):
         with pytest.raises(fs.NonFiniteLossError, match="the loss is not finite at theta"):
             derivative(theta)
     assert issubclass(fs.NonFiniteLossError, ValueError)
+
+
+def test_curvature_maps_are_masked_where_the_loss_overflows(tmp_path):
+    prob = _linear(T=200)
+    cm = fs.curvature.curvature_grid(prob, [0.5, 0.5], ranges=((-1, 1), (0.5, 8.0)),
+                                     shape=(6, 5), progress=False)
+    overflowed = ~np.isfinite(cm.loss)
+    assert overflowed.any() and (~overflowed).any()
+    mask = np.ma.getmaskarray(cm.eig_min)
+    assert np.all(mask[overflowed])
+    # also masked: finite loss whose derivatives overflow float64 (w1 = 0, |w2| > 1)
+    for i, j in np.argwhere(mask & ~overflowed):
+        H = prob.hessian([cm.x[j], cm.y[i]])
+        assert not np.all(np.isfinite(H))
+    for field in (cm.eig_min, cm.eig_max, cm.gradient_norm):
+        np.testing.assert_array_equal(np.ma.getmaskarray(field), mask)
+        assert not np.isnan(np.ma.getdata(field)).any()
+    assert cm.meta["n_undefined"] == int(mask.sum())
+    i, j = np.argwhere(~overflowed)[0]
+    theta = np.array([cm.x[j], cm.y[i]])
+    np.testing.assert_allclose(cm.gradient[i, j], prob.gradient(theta), rtol=1e-12)
+    back = fs.curvature.CurvatureMap.load(cm.save(tmp_path / "c.npz"))
+    np.testing.assert_array_equal(np.ma.getmaskarray(back.eig_min), mask)
+    np.testing.assert_array_equal(back.eig_min.filled(0), cm.eig_min.filled(0))
