@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _cli_roots, _cli_train, plot, scan, valleys
+from ._compile import compile_notice
 from .data import make_sequence_data
 from .models import RecurrentNeuron
 from .problem import Problem
@@ -100,11 +101,15 @@ def run_scan(args) -> int:
     model = RecurrentNeuron(transfer, feedback_delays=delays)
     data = make_sequence_data(model, theta_true, T=args.T, n_seq=args.n_seq, seed=args.seed)
     problem = Problem(model, data)
+    progress = False if args.no_progress else None
+    with compile_notice():
+        # the same kernels on a tiny grid first, so the time below excludes compilation
+        scan.grid(problem, np.array(theta_true), axes=(0, 1), ranges=(args.x_range, args.y_range),
+                  shape=(8, 8), progress=False, method=args.method, dtype=args.dtype)
     t0 = time.perf_counter()
     surface = scan.grid(problem, np.array(theta_true), axes=(0, 1),
                            ranges=(args.x_range, args.y_range), shape=args.shape,
-                           progress=False if args.no_progress else None,
-                           method=args.method, dtype=args.dtype, store=args.store)
+                           progress=progress, method=args.method, dtype=args.dtype, store=args.store)
     elapsed = time.perf_counter() - t0
     npz = surface.save(args.out / "surface.npz")
     ny, nx = surface.shape
