@@ -1,5 +1,5 @@
-"""Bad input to fastsurf.roots: refused before any work, with a message naming the argument and
-what is allowed."""
+"""Bad input to fastsurf.roots and ``fastsurf roots``: refused before any work, with a message
+naming the argument (or flag) and what is allowed."""
 
 import time
 
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from fastsurf import roots as R
+from fastsurf.cli import main
 
 
 def _refused_fast(exc, match, fn, *args, **kwargs):
@@ -122,3 +123,76 @@ def test_other_type_and_value_errors_name_the_argument():
         R.kac_density([[0.5], [0.5, 0.6]], 10)
     with pytest.raises(ValueError, match="magnitudes span more than float64"):
         R.polynomial_roots([1.0, 1e300, 1e-300])       # roots -1e-300 and -1e600 at once
+
+
+# --- the command ---------------------------------------------------------------------------------
+def _user_error(capsys, argv, *needles):
+    """``fastsurf roots argv`` exits 2 with one line on stderr naming the problem, having printed
+    nothing else (checked before computing)."""
+    try:
+        rc = main(["roots", *argv])
+    except SystemExit as exit_:          # argparse's own errors
+        rc = exit_.code
+    out, err = capsys.readouterr()
+    assert rc == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("fastsurf roots: error: ")
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_command_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
+    t0 = time.perf_counter()
+    _user_error(capsys, ["--input", str(tmp_path)], "--input", "not a file")
+    _user_error(capsys, ["--T", "20000"], "--T 20000", "degree 19999", "limit of 5000")
+    _user_error(capsys, ["--T", "3000"], "--frozen-window 10", "work limit")
+    _user_error(capsys, ["--T", "0"], "--T must be >= 1")
+    _user_error(capsys, ["--T", "abc"], "--T", "invalid int value")
+    _user_error(capsys, ["--w1", "nan"], "--w1 must be a finite number")
+    _user_error(capsys, ["--w1", "0"], "--w1 is 0")
+    _user_error(capsys, ["--tol", "-1"], "--tol must be >= 0")
+    _user_error(capsys, ["--frozen-window", "0"], "--frozen-window must be >= 1")
+    _user_error(capsys, ["--seed", "-1"], "--seed must be >= 0")
+    two_d = tmp_path / "p2.npy"
+    np.save(two_d, np.ones((3, 4)))
+    _user_error(capsys, ["--input", str(two_d)], "1-D sequence", "(3, 4)")
+    text = tmp_path / "p2.txt"
+    np.savetxt(text, np.ones((5, 2)))
+    _user_error(capsys, ["--input", str(text)], "1-D sequence", "(5, 2)")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1.0\nabc\n")
+    _user_error(capsys, ["--input", str(bad)], "not a readable text file")
+    junk = tmp_path / "junk.npy"
+    junk.write_bytes(b"\x93NUMPY garbage")
+    _user_error(capsys, ["--input", str(junk)], "not a readable .npy file")
+    for name, arr in (("c.npy", np.array([1 + 1j])), ("b.npy", np.array([True, False]))):
+        np.save(tmp_path / name, arr)
+        _user_error(capsys, ["--input", str(tmp_path / name)], "must hold real numbers")
+    obj = tmp_path / "obj.npy"
+    np.save(obj, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    _user_error(capsys, ["--input", str(obj)], "not a readable .npy file")
+    nan = tmp_path / "nan.txt"
+    np.savetxt(nan, [1.0, np.nan, 2.0])
+    _user_error(capsys, ["--input", str(nan)], "finite numbers", "1 NaN/inf")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    _user_error(capsys, ["--input", str(empty)], "no numbers")
+    npz = tmp_path / "p.npz"
+    np.savez(npz, p=np.ones(3))
+    _user_error(capsys, ["--input", str(npz)], ".npz")
+    long = tmp_path / "long.npy"
+    np.save(long, np.ones(6000))
+    _user_error(capsys, ["--input", str(long)], "T=6000", "degree 5999")
+    assert time.perf_counter() - t0 < 10.0       # nothing was computed
+
+
+def test_command_accepts_a_one_column_text_file(tmp_path, capsys):
+    p = np.random.default_rng(2).standard_normal(30)
+    path = tmp_path / "col.txt"
+    np.savetxt(path, p[:, None])
+    assert main(["roots", "--input", str(path)]) == 0
+    real = R.real_roots(R.response_coefficients(p))
+    out = capsys.readouterr().out
+    assert f"T=30, degree 29, {real.size} real roots" in out
