@@ -166,6 +166,31 @@ def test_degenerate_coefficients_are_rescaled():
     assert r.shape == (1,) and r[0].real == -np.inf and r[0].imag == 0
 
 
+def test_double_double_horner_against_mpmath():
+    # the residuals that drive the polishing: p(x) to ~u^2 sum |c_i| |x|^i, p'(x) to ~k u
+    mpmath = pytest.importorskip("mpmath")
+    from fastsurf.kernels import poly as kp
+    rng = np.random.default_rng(11)
+    for k in (1, 5, 20, 200):
+        c = rng.standard_normal(k + 1)
+        c /= np.max(np.abs(c))
+        with mpmath.workdps(50):
+            desc = [mpmath.mpf(float(v)) for v in c[::-1]]
+            for x in np.r_[rng.uniform(-1, 1, 5), np.real(np.roots(c[::-1]))[:3]]:
+                h, lo, dp = kp.horner_dd(c, float(x))
+                p_ref, dp_ref = mpmath.polyval(desc, mpmath.mpf(float(x)), derivative=True)
+                scale = float(mpmath.polyval([abs(v) for v in desc], abs(mpmath.mpf(float(x)))))
+                assert abs(float(mpmath.mpf(h) + mpmath.mpf(lo) - p_ref)) <= 8 * k * U * U * scale
+                assert abs(dp - float(dp_ref)) <= 4 * k * U * k * scale
+            for z in rng.uniform(-1, 1, 4) + 1j * rng.uniform(-1, 1, 4):
+                v, dpz = kp.horner_dd_complex(c, complex(z))
+                p_ref, dp_ref = mpmath.polyval(desc, mpmath.mpc(complex(z)), derivative=True)
+                scale = float(mpmath.polyval([abs(q) for q in desc], abs(mpmath.mpc(complex(z)))))
+                # the double-double value rounded to complex128: u |p| + ~u^2 scale
+                assert abs(complex(p_ref) - v) <= U * abs(complex(p_ref)) + 16 * k * U * U * scale
+                assert abs(dpz - complex(dp_ref)) <= 8 * k * U * k * scale
+
+
 def test_polishing_never_merges_distinct_roots():
     # clustered and multiple roots: distinct eigenvalues stay distinct after polishing
     rng = np.random.default_rng(7)
