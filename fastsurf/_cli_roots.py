@@ -7,6 +7,7 @@ root finder) raises ``ValueError`` with a message naming the flag, before any ro
 
 from __future__ import annotations
 
+import argparse
 import math
 import warnings
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``roots`` sub-command to an ``argparse`` sub-parser collection."""
     p = subparsers.add_parser(
         "roots", help="real roots (valleys) of the linear neuron's response polynomial",
@@ -42,7 +43,7 @@ def register(subparsers) -> None:
     p.error = one_line_error
 
 
-def _check_args(args) -> None:
+def _check_args(args: argparse.Namespace) -> None:
     """Flag values, each refused with a message naming the flag."""
     if args.input is None and args.T < 1:
         raise ValueError(f"--T must be >= 1, got {args.T}")
@@ -109,7 +110,7 @@ def _check_size(R, where: str, degree: int, T: int, window: int, frozen: bool) -
             f"(about {work / R.MAX_WORK:.0f} min); lower --frozen-window or T")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``fastsurf roots``: print the roots outside the unit circle and the frozen ones."""
     from . import roots as R
     _check_args(args)

@@ -7,7 +7,13 @@ These functions only draw: the curves come from the objects they are given
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def _axes(ax, size=(6, 4.5)):
@@ -18,7 +24,8 @@ def _axes(ax, size=(6, 4.5)):
     return ax.figure, ax
 
 
-def kac_histogram(sample, bins: int = 200, limit: float = 4.0, ax=None, density=None):
+def kac_histogram(sample: Any, bins: int = 200, limit: float = 4.0, ax: Axes | None = None,
+                  density: tuple[np.ndarray, np.ndarray] | None = None) -> Figure:
     """Histogram of Monte-Carlo real roots against Kac's density (Horn Fig. 5).
 
     Parameters
@@ -58,7 +65,7 @@ def kac_histogram(sample, bins: int = 200, limit: float = 4.0, ax=None, density=
     return fig
 
 
-def expected_roots(curves, samples=None, ax=None):
+def expected_roots(curves: Any, samples: dict | None = None, ax: Axes | None = None) -> Figure:
     """E_k against k with Kac's bound and the Edelman–Kostlan asymptote (Horn Fig. 6).
 
     Parameters
@@ -100,7 +107,7 @@ def expected_roots(curves, samples=None, ax=None):
     return fig
 
 
-def complex_roots(roots, ax=None, title: str | None = None):
+def complex_roots(roots: np.ndarray, ax: Axes | None = None, title: str | None = None) -> Figure:
     """Roots in the complex plane with the unit circle (Horn Fig. 7).
 
     Parameters
@@ -114,6 +121,11 @@ def complex_roots(roots, ax=None, title: str | None = None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from fastsurf import plot, roots
+    >>> fig = plot.complex_roots(roots.random_polynomial_roots(100), title="degree 100")
     """
     fig, ax = _axes(ax, (5, 5))
     t = np.linspace(0, 2 * np.pi, 400)
@@ -131,7 +143,7 @@ def complex_roots(roots, ax=None, title: str | None = None):
     return fig
 
 
-def root_tracks(tracks, real_only: bool = True, ax=None):
+def root_tracks(tracks: Any, real_only: bool = True, ax: Axes | None = None) -> Figure:
     """Roots of a(k) against the order k, one line per trajectory (Horn Fig. 8).
 
     ``tracks`` is a :class:`fastsurf.roots.RootTracks`. With ``real_only`` only real positions
