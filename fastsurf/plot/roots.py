@@ -1,8 +1,19 @@
-"""Figures of polynomial roots (Horn et al. Figs. 5–8)."""
+"""Figures of polynomial roots (Horn et al. Figs. 5–8).
+
+These functions only draw: the curves come from the objects they are given
+(:class:`fastsurf.roots.RealRootSample`, :class:`fastsurf.roots.ExpectedRootCurves`,
+:class:`fastsurf.roots.RootTracks`), so this module imports no other part of fastsurf.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def _axes(ax, size=(6, 4.5)):
@@ -13,39 +24,78 @@ def _axes(ax, size=(6, 4.5)):
     return ax.figure, ax
 
 
-def kac_histogram(sample, bins: int = 200, limit: float = 4.0, ax=None):
-    """Histogram of Monte-Carlo real roots against Kac's density (Fig. 5).
+def kac_histogram(sample: Any, bins: int = 200, limit: float = 4.0, ax: Axes | None = None,
+                  density: tuple[np.ndarray, np.ndarray] | None = None) -> Figure:
+    """Histogram of Monte-Carlo real roots against Kac's density (Horn Fig. 5).
 
-    ``sample`` is a :class:`fastsurf.roots.RealRootSample`; the histogram is normalised to the
-    number of roots per polynomial so it estimates f(r; k) directly.
+    Parameters
+    ----------
+    sample : RealRootSample
+        From :func:`fastsurf.roots.sample_real_roots`; the histogram is normalised to the number
+        of roots per polynomial so it estimates f(r; k) directly.
+    bins : int
+        Number of bins over [-limit, limit].
+    limit : float
+        Half-width of the plotted range.
+    ax : matplotlib Axes, optional
+    density : (r, f) pair of arrays, optional
+        The density curve to draw; default ``sample.kac_curve(limit)`` (Kac's density on 2001
+        points of [-limit, limit]).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from fastsurf import plot, roots
+    >>> fig = plot.kac_histogram(roots.sample_real_roots(10, 500, progress=False))
     """
-    from ..roots import kac_density
+    r, f = sample.kac_curve(limit) if density is None else density
     fig, ax = _axes(ax)
     edges = np.linspace(-limit, limit, bins + 1)
     hist, _ = np.histogram(sample.roots, bins=edges)
     width = edges[1] - edges[0]
     ax.bar(edges[:-1], hist / (sample.counts.size * width), width=width, align="edge",
            color="#9ecae1", label=f"Monte Carlo, {sample.counts.size} polynomials")
-    r = np.linspace(-limit, limit, 2001)
-    ax.plot(r, kac_density(r, sample.k), "k", lw=1.2, label="Kac density")
+    ax.plot(r, f, "k", lw=1.2, label="Kac density")
     ax.set_xlabel("r")
     ax.set_ylabel(f"density of real roots, degree {sample.k}")
     ax.legend(fontsize=8)
     return fig
 
 
-def expected_roots(ks, samples=None, ax=None):
-    """E_k against k with Kac's bound and the Edelman–Kostlan asymptote (Fig. 6).
+def expected_roots(curves: Any, samples: dict | None = None, ax: Axes | None = None) -> Figure:
+    """E_k against k with Kac's bound and the Edelman–Kostlan asymptote (Horn Fig. 6).
 
-    ``samples`` optionally maps k to a RealRootSample drawn as points with 2-sigma bars.
+    Parameters
+    ----------
+    curves : ExpectedRootCurves
+        From :func:`fastsurf.roots.expected_real_roots_curves` (attributes ``k``, ``expected``,
+        ``asymptote``, ``bound``).
+    samples : dict, optional
+        Maps k to a RealRootSample drawn as points with 2-sigma bars.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from fastsurf import plot, roots
+    >>> fig = plot.expected_roots(roots.expected_real_roots_curves([1, 10, 100]))
     """
-    from ..roots import EDELMAN_KOSTLAN_C, expected_real_roots, kac_bound
+    if not all(hasattr(curves, a) for a in ("k", "expected", "asymptote", "bound")):
+        raise TypeError(
+            "curves must be the ExpectedRootCurves to draw, e.g. "
+            "fastsurf.roots.expected_real_roots_curves(ks); got "
+            f"{type(curves).__name__} (this function no longer computes E_k itself)")
     fig, ax = _axes(ax)
-    ks = np.asarray(ks)
-    ax.plot(ks, [expected_real_roots(int(k)) for k in ks], "k", label="E_k (quadrature)")
-    ax.plot(ks, 2 / np.pi * np.log(ks) + EDELMAN_KOSTLAN_C + 2 / (np.pi * ks), "--",
-            label="asymptote (2/π) ln k + 0.6257 + 2/(πk)")
-    ax.plot(ks, [kac_bound(int(k)) for k in ks], ":", label="Kac bound (2/π) ln k + 14/π")
+    ks = np.asarray(curves.k)
+    ax.plot(ks, curves.expected, "k", label="E_k (quadrature)")
+    ax.plot(ks, curves.asymptote, "--", label="asymptote (2/π) ln k + 0.6257 + 2/(πk)")
+    ax.plot(ks, curves.bound, ":", label="Kac bound (2/π) ln k + 14/π")
     if samples:
         kk = sorted(samples)
         ax.errorbar(kk, [samples[k].mean for k in kk], yerr=[2 * samples[k].stderr for k in kk],
@@ -57,8 +107,26 @@ def expected_roots(ks, samples=None, ax=None):
     return fig
 
 
-def complex_roots(roots, ax=None, title: str | None = None):
-    """Roots in the complex plane with the unit circle (Fig. 7)."""
+def complex_roots(roots: np.ndarray, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Roots in the complex plane with the unit circle (Horn Fig. 7).
+
+    Parameters
+    ----------
+    roots : array_like of complex
+        E.g. :func:`fastsurf.roots.random_polynomial_roots`; those with imaginary part exactly 0
+        are drawn as real roots.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from fastsurf import plot, roots
+    >>> fig = plot.complex_roots(roots.random_polynomial_roots(100), title="degree 100")
+    """
     fig, ax = _axes(ax, (5, 5))
     t = np.linspace(0, 2 * np.pi, 400)
     ax.plot(np.cos(t), np.sin(t), "k", lw=0.8, label="unit circle")
@@ -75,8 +143,8 @@ def complex_roots(roots, ax=None, title: str | None = None):
     return fig
 
 
-def root_tracks(tracks, real_only: bool = True, ax=None):
-    """Roots of a(k) against the order k, one line per trajectory (Fig. 8).
+def root_tracks(tracks: Any, real_only: bool = True, ax: Axes | None = None) -> Figure:
+    """Roots of a(k) against the order k, one line per trajectory (Horn Fig. 8).
 
     ``tracks`` is a :class:`fastsurf.roots.RootTracks`. With ``real_only`` only real positions
     are drawn (the real roots are the valleys); the unit interval is shaded.
