@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import roots as R
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``roots`` sub-command to an ``argparse`` sub-parser collection."""
@@ -35,12 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="orders over which a frozen root must not move (default 10)")
     p.add_argument("--tol", type=float, default=1e-6, help="movement tolerance (default 1e-6)")
     p.set_defaults(func=run)
-
-    def one_line_error(message: str):
-        # argparse prints the usage and then the error; a user error here is one line, exit 2
-        p.exit(2, f"fastsurf roots: error: {message}\n")
-
-    p.error = one_line_error
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -95,7 +91,7 @@ def _read_input(path: Path) -> np.ndarray:
     return p
 
 
-def _check_size(R, where: str, degree: int, T: int, window: int, frozen: bool) -> None:
+def _check_size(where: str, degree: int, T: int, window: int, frozen: bool) -> None:
     """Refuse sequences whose root computations exceed the root finder's limits."""
     if degree > R.MAX_DEGREE:
         raise ValueError(
@@ -112,7 +108,6 @@ def _check_size(R, where: str, degree: int, T: int, window: int, frozen: bool) -
 
 def run(args: argparse.Namespace) -> int:
     """Run ``fastsurf roots``: print the roots outside the unit circle and the frozen ones."""
-    from . import roots as R
     _check_args(args)
     if args.input is not None:
         p = _read_input(args.input)
@@ -126,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                          "the input is all zero") + " and --a0 is 0): there are no roots to find")
     degree = int(np.flatnonzero(c)[-1])
     frozen = p.size > args.frozen_window and args.a0 == 0.0
-    _check_size(R, where, degree, p.size, args.frozen_window, frozen)
+    _check_size(where, degree, p.size, args.frozen_window, frozen)
 
     real = R.real_roots(c)
     outside = real[np.abs(real) > 1]

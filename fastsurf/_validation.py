@@ -33,9 +33,11 @@ def as_float_array(name: str, value, ndim: int | tuple[int, ...] | None = None,
         raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}")
     try:
         arr = np.asarray(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a rectangular array of real numbers ({err})") from None
-    if arr.dtype == bool:
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a regular (not ragged) array of real numbers"
+                         ) from None
+    if arr.dtype == bool or (isinstance(value, (list, tuple)) and arr.dtype != object
+                             and _holds_bool(value)):
         raise TypeError(f"{name} must be an array of real numbers, got booleans")
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
@@ -54,6 +56,12 @@ def as_float_array(name: str, value, ndim: int | tuple[int, ...] | None = None,
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must contain only finite values; found {bad} NaN/inf entries")
     return arr
+
+
+def _holds_bool(value) -> bool:
+    """Whether a (nested) list or tuple holds a bool, which NumPy would turn into 0.0 or 1.0."""
+    return any(_holds_bool(v) if isinstance(v, (list, tuple)) else isinstance(v, (bool, np.bool_))
+               for v in value)
 
 
 def as_theta(name: str, value, n_params: int) -> np.ndarray:

@@ -108,8 +108,8 @@ def run_scan(args) -> int:
                   shape=(8, 8), progress=False, method=args.method, dtype=args.dtype)
     t0 = time.perf_counter()
     surface = scan.grid(problem, np.array(theta_true), axes=(0, 1),
-                           ranges=(args.x_range, args.y_range), shape=args.shape,
-                           progress=progress, method=args.method, dtype=args.dtype, store=args.store)
+                        ranges=(args.x_range, args.y_range), shape=args.shape, progress=progress,
+                        method=args.method, dtype=args.dtype, store=args.store)
     elapsed = time.perf_counter() - t0
     npz = surface.save(args.out / "surface.npz")
     ny, nx = surface.shape
@@ -158,7 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scan(subparsers)
     _cli_roots.register(subparsers)
     _cli_train.register(subparsers)
+    for p in (parser, *subparsers.choices.values()):
+        _one_line_errors(p)
     return parser
+
+
+def _one_line_errors(p: argparse.ArgumentParser) -> None:
+    """argparse prints the usage, then the error; a user error here is one line, exit 2."""
+    def error(message: str):
+        p.exit(2, f"{p.prog}: error: {message}\n")
+    p.error = error
 
 
 def main(argv=None) -> int:

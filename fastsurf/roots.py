@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import math
 import numbers
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.integrate import quad
+from scipy.optimize import linear_sum_assignment
 
-from ._validation import as_float_array, as_rng, check_int, check_real
-from .kernels import poly as kp
+from . import _poly as kp
+from ._memory import check_memory
+from ._progress import check_progress, progress_bar
+from ._results import Result
+from ._validation import _holds_bool, as_float_array, as_rng, check_int, check_real
+from .plot.roots import expected_roots as _plot_expected_roots
 
 
 # --- response polynomials ------------------------------------------------------------------------
@@ -53,7 +60,7 @@ def response_coefficients(p, w1: float = 1.0, a0: float = 0.0,
     >>> response_coefficients([1.0, 2.0, 3.0], w1=0.5, a0=4.0).tolist()
     [1.5, 1.0, 0.5, 4.0]
     """
-    p = _real_array("p", p, ndim=1)
+    p = as_float_array("p", p, ndim=1)
     w1 = check_real("w1", w1)
     a0 = check_real("a0", a0)
     if not isinstance(all_orders, (bool, np.bool_)):
@@ -82,34 +89,8 @@ MAX_DEGREE = 5000
 #: (:func:`track_roots`, :func:`frozen_roots`): the cost of one polynomial of degree MAX_DEGREE.
 MAX_WORK = MAX_DEGREE ** 3
 
-def _refuse_bool(name: str, value) -> None:
-    """TypeError for booleans where real numbers are expected (``as_float_array`` would turn
-    them into 0.0 and 1.0): bool scalars, bool arrays, and lists holding any bool."""
-    if isinstance(value, (bool, np.bool_)) or (
-            isinstance(value, np.ndarray) and value.dtype == bool):
-        raise TypeError(f"{name} must be real numbers, not booleans")
-    if isinstance(value, (list, tuple)):
-        try:
-            items = np.asarray(value, dtype=object).ravel()
-        except ValueError:        # ragged: as_float_array reports it
-            return
-        if any(isinstance(v, (bool, np.bool_)) for v in items):
-            raise TypeError(f"{name} must be real numbers, not booleans")
-
-
-def _real_array(name: str, value, ndim=None, allow_empty: bool = False) -> np.ndarray:
-    """A finite float64 array of real numbers (no bool, complex, str or object input)."""
-    _refuse_bool(name, value)
-    try:
-        return as_float_array(name, value, ndim=ndim, allow_empty=allow_empty)
-    except ValueError as err:
-        if str(err).startswith(name):
-            raise
-        raise ValueError(f"{name} must be a regular (not ragged) array of real numbers") from None
-
-
 def _check_coeffs(coeffs) -> np.ndarray:
-    c = _real_array("coeffs", coeffs, ndim=1)
+    c = as_float_array("coeffs", coeffs, ndim=1)
     nz = np.flatnonzero(c)
     if nz.size == 0:
         raise ValueError("coeffs must have at least one non-zero coefficient")
@@ -117,10 +98,7 @@ def _check_coeffs(coeffs) -> np.ndarray:
 
 
 def _check_memory(name: str, nbytes: float, what: str) -> None:
-    from .scan import _available_memory, fits_in_memory
-    if not fits_in_memory(int(nbytes)):
-        raise ValueError(f"{name}: {what} needs {nbytes / 2**30:.1f} GiB but only "
-                         f"{_available_memory() / 2**30:.1f} GiB of memory is available")
+    check_memory(int(nbytes), f"{name}: {what}")
 
 
 def _check_degree(name: str, degree: int, what: str = "polynomial_roots") -> None:
@@ -412,8 +390,8 @@ def derivative_variance(root: float, k: int) -> float:
 
 
 # --- roots along the sequence --------------------------------------------------------------------
-@dataclass
-class RootTracks:
+@dataclass(repr=False)
+class RootTracks(Result):
     """Roots of a(k) for several orders k, matched into trajectories (Horn Fig. 8).
 
     Attributes
@@ -430,16 +408,24 @@ class RootTracks:
     tracks: np.ndarray
 
 
-def _check_orders(orders, T: int) -> np.ndarray:
-    _refuse_bool("orders", orders)
-    if isinstance(orders, (str, bytes)):
-        raise TypeError(f"orders must be integers, got {type(orders).__name__}")
-    arr = np.asarray(orders)
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"orders must be integers, got dtype {arr.dtype}")
+def _int_array(name: str, value) -> np.ndarray:
+    """A non-empty 1-D array of integers (no bool, float or string input)."""
+    if isinstance(value, (bool, np.bool_)) or (
+            isinstance(value, (list, tuple)) and _holds_bool(value)):
+        raise TypeError(f"{name} must be integers, not booleans")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be integers, got {type(value).__name__}")
+    arr = np.asarray(value)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"orders must be a non-empty 1-D sequence of integers, got shape "
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of integers, got shape "
                          f"{arr.shape}")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be integers, got dtype {arr.dtype}")
+    return arr
+
+
+def _check_orders(orders, T: int) -> np.ndarray:
+    arr = _int_array("orders", orders)
     if np.any(arr < 1) or np.any(arr > T) or np.any(np.diff(arr) <= 0):
         raise ValueError(f"orders must increase within 1..T={T}")
     return arr.astype(np.int64)
@@ -475,10 +461,8 @@ def track_roots(p, orders, w1: float = 1.0, a0: float = 0.0, progress=None) -> R
     >>> tr.tracks.shape
     (3, 19)
     """
-    from scipy.optimize import linear_sum_assignment
 
-    from ._progress import check_progress, progress_bar
-    p = _real_array("p", p, ndim=1)
+    p = as_float_array("p", p, ndim=1)
     w1 = check_real("w1", w1)
     a0 = check_real("a0", a0)
     check_progress(progress)
@@ -510,8 +494,8 @@ def track_roots(p, orders, w1: float = 1.0, a0: float = 0.0, progress=None) -> R
     return RootTracks(orders=orders.copy(), roots=all_roots, tracks=tracks[:, :n_tracks].copy())
 
 
-@dataclass
-class FrozenRoots:
+@dataclass(repr=False)
+class FrozenRoots(Result):
     """Real roots of a(T) outside the unit circle that stopped moving.
 
     Attributes
@@ -565,7 +549,7 @@ def frozen_roots(p, w1: float = 1.0, m: int = 10, tol: float = 1e-6,
     >>> bool(np.any(np.abs(fr.roots - 1.5) < 1e-2))
     True
     """
-    p = _real_array("p", p, ndim=1)
+    p = as_float_array("p", p, ndim=1)
     w1 = check_real("w1", w1)
     m = check_int("m", m, minimum=1)
     tol = check_real("tol", tol, minimum=0.0)
@@ -643,7 +627,7 @@ def kac_density(r, k: int) -> np.ndarray:
     """
     k = check_int("k", k, minimum=1)
     r_in = r
-    r = _real_array("r", r, allow_empty=True)
+    r = as_float_array("r", r, allow_empty=True)
     shape = np.shape(r_in)        # as_float_array returns 0-d input as 1-d
     x = np.abs(r.ravel())
     outside = x > 1.0
@@ -677,7 +661,6 @@ def expected_real_roots(k: int) -> float:
     reference values); above 10^4 the Edelman–Kostlan asymptote
     (2/pi) ln k + 0.62573580720527 + 2/(pi k), whose error is O(1/k^2) < 1e-8.
     """
-    from scipy.integrate import quad
     k = check_int("k", k, minimum=1)
     if k > 10_000:
         return 2 / math.pi * math.log(k) + EDELMAN_KOSTLAN_C + 2 / (math.pi * k)
@@ -697,8 +680,8 @@ def kac_bound(k: int) -> float:
     return 2 / math.pi * math.log(k) + 14 / math.pi
 
 
-@dataclass
-class ExpectedRootCurves:
+@dataclass(repr=False)
+class ExpectedRootCurves(Result):
     """E_k with its asymptote and Kac's bound over a range of degrees (Horn Fig. 6).
 
     Attributes
@@ -721,8 +704,7 @@ class ExpectedRootCurves:
     def plot(self, samples: dict | None = None, ax=None):
         """Draw the curves (and optional Monte-Carlo samples) with
         :func:`fastsurf.plot.expected_roots`."""
-        from .plot.roots import expected_roots
-        return expected_roots(self, samples=samples, ax=ax)
+        return _plot_expected_roots(self, samples=samples, ax=ax)
 
 
 def expected_real_roots_curves(ks) -> ExpectedRootCurves:
@@ -745,14 +727,7 @@ def expected_real_roots_curves(ks) -> ExpectedRootCurves:
     >>> [round(float(e), 10) for e in cur.expected]
     [1.0, 2.1502722535]
     """
-    _refuse_bool("ks", ks)
-    if isinstance(ks, (str, bytes)):
-        raise TypeError(f"ks must be integers, got {type(ks).__name__}")
-    arr = np.asarray(ks)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"ks must be a non-empty 1-D sequence of degrees, got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"ks must be integers, got dtype {arr.dtype}")
+    arr = _int_array("ks", ks)
     if np.any(arr < 1):
         raise ValueError(f"ks must be >= 1, got {int(arr.min())}")
     kf = arr.astype(float)
@@ -763,8 +738,8 @@ def expected_real_roots_curves(ks) -> ExpectedRootCurves:
         bound=np.array([kac_bound(int(k)) for k in arr]))
 
 
-@dataclass
-class RealRootSample:
+@dataclass(repr=False)
+class RealRootSample(Result):
     """Monte Carlo over random Gaussian polynomials.
 
     Attributes
@@ -858,9 +833,7 @@ def sample_real_roots(k: int, n: int, seed=0, method: str = "grid", progress=Non
     >>> bool(abs(s.mean - 2.15027225345042) < 4 * s.stderr)
     True
     """
-    import time
 
-    from ._progress import check_progress, progress_bar
     k = check_int("k", k, minimum=1)
     n = check_int("n", n, minimum=1)
     if method not in ("grid", "eig"):

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1] / "fastsurf"
 #: Layer of every module (prefix match, longest first). Lower layers never import higher ones.
 LAYERS = {
     "fastsurf._validation": 0, "fastsurf._progress": 0, "fastsurf._io": 0,
-    "fastsurf._results": 0, "fastsurf._dask": 0, "fastsurf._arrays": 0,
+    "fastsurf._results": 0, "fastsurf._dask": 0, "fastsurf._arrays": 0, "fastsurf._memory": 0,
+    "fastsurf._compile": 0,
     # plot draws what it is handed and imports no other fastsurf module, so a result can
     # offer .plot() without a circle
     "fastsurf.plot": 1,

@@ -169,7 +169,7 @@ def test_degenerate_coefficients_are_rescaled():
 def test_double_double_horner_against_mpmath():
     # the residuals that drive the polishing: p(x) to ~u^2 sum |c_i| |x|^i, p'(x) to ~k u
     mpmath = pytest.importorskip("mpmath")
-    from fastsurf.kernels import poly as kp
+    from fastsurf import _poly as kp
     rng = np.random.default_rng(11)
     for k in (1, 5, 20, 200):
         c = rng.standard_normal(k + 1)
