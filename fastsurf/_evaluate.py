@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import count_nonfinite
 from ._memory import check_memory, fits_in_memory
 from ._progress import progress_bar
 from ._validation import as_theta, check_choice, check_int, check_real
@@ -56,8 +57,9 @@ def tile_unit(problem, nx: int) -> int:
 
 
 def evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
-                   dtype=np.float64) -> np.ndarray:
-    """Loss at origin + x_j d1 + y_i d2 for every (i, j), shape (len(y), len(x))."""
+                   dtype=np.float64) -> tuple[np.ndarray, int]:
+    """(loss at origin + x_j d1 + y_i d2 for every (i, j), shape (len(y), len(x)); the
+    number of non-finite cells). A fused kernel counts them as it writes the values."""
     fused = problem.plane_losses(origin, d1, d2, x, y, method=method, dtype=dtype,
                                  progress=progress)
     if fused is not None:
@@ -65,7 +67,7 @@ def evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
     if method == "auto":
         quadratic = quadratic_plane_losses(problem, origin, d1, d2, x, y)
         if quadratic is not None:
-            return quadratic
+            return quadratic, int(count_nonfinite(quadratic))
     ny, nx = len(y), len(x)
     out = np.empty((ny, nx))
     points = batch_points(problem)
@@ -85,13 +87,13 @@ def evaluate_plane(problem, origin, d1, d2, x, y, progress, method,
     # a user's function may answer NaN where the loss is undefined: stored as +inf (counted
     # with the overflowed cells), never as NaN
     np.copyto(out, np.inf, where=np.isnan(out))
-    return out
+    return out, int(count_nonfinite(out))
 
 
 def evaluate_rows(problem, origin, d1, d2, x, y, method, dtype, r0: int, r1: int
-                  ) -> np.ndarray:
-    """Rows r0:r1 of a scan: what a whole local scan computes there, bit for bit (the unit
-    of work of a tiled scan, also each Dask task)."""
+                  ) -> tuple[np.ndarray, int]:
+    """Rows r0:r1 of a scan and their non-finite count: what a whole local scan computes
+    there, bit for bit (the unit of work of a tiled scan, also each Dask task)."""
     return evaluate_plane(problem, origin, d1, d2, x, y[r0:r1], False, method, dtype)
 
 

@@ -123,9 +123,9 @@ def scan_tiles(problem, origin, d1, d2, x, y, method, dtype, spec, client, store
     # on an exception) waits for the last write, so a tile once computed is kept.
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending = None
-        for t, block in blocks:
+        for t, (block, n_bad) in blocks:
             r0, r1 = bounds[t]
-            counts[t] = np.count_nonzero(~np.isfinite(block))
+            counts[t] = n_bad
             if out is not None:
                 out[r0:r1] = block
             if tiles is not None:

@@ -93,7 +93,10 @@ class Surface(Result):
 
     @property
     def n_nonfinite(self) -> int:
-        """Number of non-finite cells."""
+        """Number of non-finite cells (counted when the scan ran: ``meta["n_nonfinite"]``;
+        counted again, tile by tile, for a surface built without it)."""
+        if "n_nonfinite" in self.meta:
+            return int(self.meta["n_nonfinite"])
         return sum(int(count_nonfinite(np.ascontiguousarray(block)))
                    for _, block in _row_blocks(self.values))
 
@@ -199,8 +202,8 @@ def _scan(problem, frame: Surface, origin, d1, d2, ranges, shape, progress, meth
         values, info, tiles = _tiles.scan_tiles(problem, origin, d1, d2, x, y, method, dtype,
                                                 spec, client, store, tile_rows, progress)
     else:
-        values = evaluate_plane(problem, origin, d1, d2, x, y, progress, method, dtype)
-        info = {"n_nonfinite": int(count_nonfinite(values)), "points_computed": values.size}
+        values, n_bad = evaluate_plane(problem, origin, d1, d2, x, y, progress, method, dtype)
+        info = {"n_nonfinite": n_bad, "points_computed": values.size}
     elapsed = time.perf_counter() - t0
     points = info.pop("points_computed")
     frame.values, frame.x, frame.y = values, x, y

@@ -165,3 +165,19 @@ def test_plane_and_line_bad_input():
         scan.line(prob, [0, 0], [1, 1], [0.0, np.nan])
     with pytest.raises(TypeError, match="problem must be"):
         scan.grid("problem", [0, 0])
+
+
+@pytest.mark.parametrize("transfer", ["purelin", "tansig"])
+@pytest.mark.parametrize("method", ["auto", "brute"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_kernels_count_the_overflowed_cells_they_write(transfer, method, dtype):
+    model = fs.RecurrentNeuron(transfer, feedback_delays=2 if transfer == "tansig" else 1)
+    theta = (0.5, 0.5, -0.2) if transfer == "tansig" else (0.5, 0.5)
+    prob = fs.Problem(model, fs.make_sequence_data(model, theta, T=400, seed=1))
+    axes = (1, 2) if transfer == "tansig" else (0, 1)
+    s = fs.scan.grid(prob, theta, axes=axes, ranges=((-3, 3), (-8, 8)), shape=(300, 70),
+                     method=method, dtype=dtype)
+    bad = int(np.count_nonzero(~np.isfinite(s.values)))
+    assert s.meta["n_nonfinite"] == bad == s.n_nonfinite
+    if transfer == "purelin":
+        assert bad > 0          # |w2| large enough to overflow at T = 400

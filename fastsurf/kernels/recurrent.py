@@ -16,6 +16,8 @@ from .activations32 import logsig_any, tanh_any
 LANES = 256
 #: Grid columns per parallel chunk of a plane scan.
 COLUMNS_PER_CHUNK = 32
+#: Grid rows per parallel block of the structural (purelin) plane scan.
+ROWS_PER_BLOCK = 16
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -306,7 +308,8 @@ def _first_order(f, unroll, has_v, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
-    """SSE at theta = o + x_j d1 + y_i d2 into ``out[i, j]`` (len(y), len(x)).
+    """SSE at theta = o + x_j d1 + y_i d2 into ``out[i, j]`` (len(y), len(x)); returns the
+    number of non-finite cells (+inf: overflowed outputs), counted as they are written.
 
     U0, U1, V, t: (n_seq, T) input drives and targets; a0: (n_seq, D) initial outputs;
     lw0, lw1, lw2: (D,) feedback weights of o, d1 and d2. All arrays float64, or all float32:
@@ -324,6 +327,7 @@ def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
                 has_v = True
     n_lane_blocks = (ny + LANES - 1) // LANES
     n_col_chunks = (nx + COLUMNS_PER_CHUNK - 1) // COLUMNS_PER_CHUNK
+    n_bad = np.zeros(n_lane_blocks * n_col_chunks, np.int64)
     for chunk in prange(n_lane_blocks * n_col_chunks):
         lb = chunk % n_lane_blocks
         j0 = (chunk // n_lane_blocks) * COLUMNS_PER_CHUNK
@@ -375,12 +379,17 @@ def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
                         _advance_general(logsig_any, u, V[s, k], t[s, k], yl, LW, hist, newest,
                                          n_fb, nbuf, acc, nl)
                     newest = (newest + 1) % n_fb
+            bad = 0
             for l in range(nl):
                 v = acc[l]
                 # NaN only arises from inf - inf after an overflow: the SSE is beyond range.
-                block[l, j - j0] = v if v == v else np.inf
+                v = v if v == v else np.inf
+                block[l, j - j0] = v
+                bad += 1 if v == np.inf else 0
+            n_bad[chunk] += bad
         for l in range(nl):
             out[i0 + l, j0:j1] = block[l, :j1 - j0]
+    return n_bad.sum()
 
 
 # --- structural fast path (purelin) --------------------------------------------------------------
@@ -419,7 +428,8 @@ def _row_sums(U0, U1, V, t, a0, lw, yi, xs, drive, a, b, zero):
 @njit(cache=True, error_model="numpy", parallel=True)
 def sse_plane_linear(U0, U1, V, t, a0, lw0, lw2, x, y, out, ok):
     """SSE of a purelin neuron at theta = o + x_j d1 + y_i d2 where d1 moves only input weights
-    and the bias (so lw = lw0 + y_i lw2 on row i) — in O(T) per row and O(1) per cell.
+    and the bias (so lw = lw0 + y_i lw2 on row i) — in O(T) per row and O(1) per cell, each
+    cell written once. Returns the number of non-finite cells of the rows it computed.
 
     On row i the outputs are a(k) + x b(k): a from o + y_i d2 with the initial outputs, b the
     response to d1's input drive U1 from zero initial outputs. Then
@@ -431,24 +441,37 @@ def sse_plane_linear(U0, U1, V, t, a0, lw0, lw2, x, y, out, ok):
     T = t.shape[1]
     n_fb = lw0.shape[0]
     zero = np.zeros(n_fb)
-    for i in prange(y.shape[0]):
-        lw = lw0 + y[i] * lw2
+    ny = y.shape[0]
+    n_blocks = (ny + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    n_bad = np.zeros(n_blocks, np.int64)
+    for blk in prange(n_blocks):
+        # scratch once per block of rows, not per row
+        lw = np.empty(n_fb)
         drive = np.empty(T)
         a = np.empty(T)
         b = np.empty(T)
-        A, B, C = _row_sums(U0, U1, V, t, a0, lw, y[i], 0.0, drive, a, b, zero)
-        good = np.isfinite(A) and np.isfinite(B) and np.isfinite(C)
-        ok[i] = good
-        if not good:
-            continue
-        if C == 0.0:
+        bad = 0
+        for i in range(blk * ROWS_PER_BLOCK, min(ny, (blk + 1) * ROWS_PER_BLOCK)):
+            for d in range(n_fb):
+                lw[d] = lw0[d] + y[i] * lw2[d]
+            A, B, C = _row_sums(U0, U1, V, t, a0, lw, y[i], 0.0, drive, a, b, zero)
+            good = np.isfinite(A) and np.isfinite(B) and np.isfinite(C)
+            ok[i] = good
+            if not good:
+                continue
+            if C == 0.0:
+                for j in range(x.shape[0]):
+                    out[i, j] = A
+                continue
+            xs = B / C
+            _, corr, _ = _row_sums(U0, U1, V, t, a0, lw, y[i], xs, drive, a, b, zero)
+            xs += corr / C
+            rmin, _, _ = _row_sums(U0, U1, V, t, a0, lw, y[i], xs, drive, a, b, zero)
+            row = out[i]
             for j in range(x.shape[0]):
-                out[i, j] = A
-            continue
-        xs = B / C
-        _, corr, _ = _row_sums(U0, U1, V, t, a0, lw, y[i], xs, drive, a, b, zero)
-        xs += corr / C
-        rmin, _, _ = _row_sums(U0, U1, V, t, a0, lw, y[i], xs, drive, a, b, zero)
-        for j in range(x.shape[0]):
-            dx = x[j] - xs
-            out[i, j] = rmin + C * dx * dx
+                dx = x[j] - xs
+                v = rmin + C * dx * dx
+                row[j] = v
+                bad += 1 if v == np.inf else 0
+        n_bad[blk] = bad
+    return n_bad.sum()

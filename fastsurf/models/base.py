@@ -104,9 +104,10 @@ class Model:
         return None
 
     def plane_sse(self, data, scale, origin, d1, d2, x, y, method="auto", dtype=np.float64,
-                  progress=None) -> np.ndarray | None:
-        """``scale`` x SSE over the plane origin + x_j d1 + y_i d2 by a fused kernel, or None
-        when the model has none (scans then use the structural path or ``sse_batch``)."""
+                  progress=None) -> tuple[np.ndarray, int] | None:
+        """(``scale`` x SSE over the plane origin + x_j d1 + y_i d2, its number of non-finite
+        cells) by a fused kernel, or None when the model has none (scans then use the
+        structural path or ``sse_batch``)."""
         return None
 
     def kernel_methods(self) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from .._arrays import count_nonfinite
 from .._progress import progress_bar
 from .._validation import as_float_array, as_rng, as_theta, check_choice, check_int
 from ..data import SequenceData
@@ -200,10 +201,11 @@ class RecurrentNeuron(Model):
         return kr.LANES
 
     def plane_sse(self, data, scale, origin, d1, d2, x, y, method="auto", dtype=np.float64,
-                  progress=None) -> np.ndarray:
-        """``scale`` x SSE at origin + x_j d1 + y_i d2, (len(y), len(x)) of ``dtype``, by the
-        fused kernels: every point's parameters computed inside the kernel, all sequences and
-        steps summed in one pass.
+                  progress=None) -> tuple[np.ndarray, int]:
+        """(``scale`` x SSE at origin + x_j d1 + y_i d2, its number of non-finite cells), the
+        values (len(y), len(x)) of ``dtype``, by the fused kernels: every point's parameters
+        computed inside the kernel, all sequences and steps summed in one pass, and the
+        non-finite cells counted as they are written.
 
         ``method="auto"`` takes the structural fast path when it applies (purelin neuron, one
         direction moving only input weights and the bias: the SSE is a quadratic along it);
@@ -217,27 +219,32 @@ class RecurrentNeuron(Model):
         if method == "auto" and self.transfer == "purelin" and (
                 not np.any(d1[fb]) or not np.any(d2[fb])):
             if np.any(d1[fb]):
-                out = self._linear_plane(data, scale, origin, d2, d1, y, x).T
+                out, bad = self._linear_plane(data, scale, origin, d2, d1, y, x)
+                out = out.T
             else:
-                out = self._linear_plane(data, scale, origin, d1, d2, x, y)
-            return np.ascontiguousarray(out, dtype=dtype)
+                out, bad = self._linear_plane(data, scale, origin, d1, d2, x, y)
+            if dtype == np.float64:
+                return np.ascontiguousarray(out), bad
+            out = np.ascontiguousarray(out, dtype=dtype)     # float32 may overflow further
+            return out, int(count_nonfinite(out))
         if not np.any(d2[fb]) and np.any(d1[fb]):
-            return self.plane_sse(data, scale, origin, d2, d1, y, x, method, dtype,
-                                  progress).T.copy()
+            out, bad = self.plane_sse(data, scale, origin, d2, d1, y, x, method, dtype, progress)
+            return out.T.copy(), bad
         U0, U1, V = (self.input_drive(data, v) for v in (origin, d1, d2))
         a0 = data.initial_outputs(self.feedback_delays)
         args = [np.ascontiguousarray(v, dtype=dtype) for v in
                 (U0, U1, V, data.t, a0, origin[fb], d1[fb], d2[fb], x, y)]
         out = np.empty((len(y), len(x)), dtype=dtype)
+        bad = 0
         starts = range(0, len(y), PLANE_TILE_ROWS)
         with progress_bar(progress, total=len(starts), unit="tile", desc="scan") as bar:
             for r0 in starts:
                 r1 = min(r0 + PLANE_TILE_ROWS, len(y))
-                kr.sse_plane(*args[:-1], args[-1][r0:r1], self._code, out[r0:r1])
+                bad += kr.sse_plane(*args[:-1], args[-1][r0:r1], self._code, out[r0:r1])
                 bar.update(1)
         if scale != 1.0:
             out *= scale
-        return out
+        return out, int(bad)
 
     def input_drive(self, data, direction: np.ndarray) -> np.ndarray:
         """sum_d direction_iw_d p(k - d) + direction_b for every sequence and step, (n_seq, T).
@@ -257,23 +264,23 @@ class RecurrentNeuron(Model):
     def _linear_plane(self, data, scale, origin, d1, d2, x, y):
         """Purelin neuron with d1 moving only input weights and the bias: the SSE is a
         quadratic in x on every row (kernels.recurrent.sse_plane_linear); overflowing rows fall
-        back to the brute-force kernel."""
+        back to the brute-force kernel. Returns (values, non-finite count)."""
         fb = slice(self.n_inputs, self.n_inputs + self.feedback_delays)
         U0, U1, V = (self.input_drive(data, v) for v in (origin, d1, d2))
         a0 = data.initial_outputs(self.feedback_delays)
         out = np.empty((len(y), len(x)))
         ok = np.empty(len(y), dtype=np.bool_)
-        kr.sse_plane_linear(U0, U1, V, data.t, a0, origin[fb].copy(), d2[fb].copy(), x, y, out,
-                            ok)
-        bad = np.flatnonzero(~ok)
-        if bad.size:
-            rows = np.empty((bad.size, len(x)))
-            kr.sse_plane(U0, U1, V, data.t, a0, origin[fb].copy(), d1[fb].copy(),
-                         d2[fb].copy(), x, y[bad], self._code, rows)
-            out[bad] = rows
+        bad = kr.sse_plane_linear(U0, U1, V, data.t, a0, origin[fb].copy(), d2[fb].copy(), x, y,
+                                  out, ok)
+        rows = np.flatnonzero(~ok)
+        if rows.size:
+            brute = np.empty((rows.size, len(x)))
+            bad += kr.sse_plane(U0, U1, V, data.t, a0, origin[fb].copy(), d1[fb].copy(),
+                                d2[fb].copy(), x, y[rows], self._code, brute)
+            out[rows] = brute
         if scale != 1.0:
             out *= scale
-        return out
+        return out, int(bad)
 
     # --- many training runs -------------------------------------------------------------------
     def kernel_methods(self) -> tuple[str, ...]:
