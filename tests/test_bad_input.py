@@ -276,7 +276,7 @@ def test_two_functions_of_one_name_do_not_share_a_store(tmp_path):
 
 # --- 9. messages that name the argument --------------------------------------------------------
 def test_messages_name_the_argument():
-    with pytest.raises(ValueError, match="p must be a regular \(not ragged\) array"):
+    with pytest.raises(ValueError, match=r"p must be a regular \(not ragged\) array"):
         fs.SequenceData([[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.0]])
     with pytest.raises(ValueError, match="seed must be a non-negative integer, got -1"):
         fs.make_sequence_data(fs.RecurrentNeuron(), (0.5, 0.5), T=5, seed=-1)
