@@ -1,4 +1,4 @@
-"""Every Example in the docstrings runs and shows what it claims (numpydoc Examples are doctests)."""
+"""Every Example in the docstrings runs and shows what it claims (Examples are doctests)."""
 
 from __future__ import annotations
 
