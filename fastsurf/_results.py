@@ -151,7 +151,11 @@ def _short(v) -> str:
             return f"<{shape} {v.dtype}{rng}{f', {bad} non-finite' if bad else ''}>"
         return f"<{shape} {v.dtype}>"
     if isinstance(v, dict):
-        return f"{{{len(v)} keys}}" if len(v) > 3 else repr(v)
+        text = repr(v)
+        if len(text) > 80 or "\n" in text:
+            keys = ", ".join(map(str, list(v)[:6])) + (", ..." if len(v) > 6 else "")
+            return f"{{{len(v)} keys: {keys}}}"
+        return text
     if isinstance(v, (list, tuple)) and len(v) > 4:
         return f"<{type(v).__name__} of {len(v)}>"
     if isinstance(v, float):
