@@ -1,6 +1,20 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
-from . import critical, curvature, paths, plot, roots, scan, spectra, train, valleys
+from . import (
+               critical,
+               curvature,
+               multistart,
+               optim,
+               paths,
+               plot,
+               procedures,
+               roots,
+               scan,
+               spectra,
+               train,
+               trainers,
+               valleys,
+)
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import MLP, LayeredRecurrent, RecurrentNeuron
 from .problem import FunctionProblem, NonFiniteLossError, Objective, Problem
@@ -20,11 +34,15 @@ __all__ = [
     "RegressionData",
     "SequenceData",
     "make_sequence_data",
+    "multistart",
+    "optim",
     "paths",
     "plot",
+    "procedures",
     "roots",
     "scan",
     "spectra",
     "train",
+    "trainers",
     "valleys",
 ]

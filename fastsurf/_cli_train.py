@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+
+from .data import make_sequence_data
+from .models import RecurrentNeuron
+from .multistart import label_end_point
+from .problem import Problem
+from .procedures import curriculum, segmented
+from .trainers import TRAINERS, InstabilityDetector
 
 NETS = {"linear": ("purelin", 1, (0.5, 0.5)), "tansig": ("tansig", 1, (0.5, 0.5)),
         "second-order": ("tansig", 2, (0.5, 0.5, -0.3))}
@@ -16,7 +25,7 @@ def register(subparsers) -> None:
                     "print how many runs reach the teacher and how many end in spurious "
                     "valleys.")
     p.add_argument("--net", choices=sorted(NETS), default="linear")
-    p.add_argument("--method", choices=("lm", "bfgs", "gd", "adadelta"), default="lm")
+    p.add_argument("--method", choices=tuple(TRAINERS), default="lm")
     p.add_argument("--procedure", choices=PROCEDURES, default="plain",
                    help="segments: 10-step segments with target initial outputs; curriculum: "
                         "growing prefixes; detector: LM rejecting unstable steps")
@@ -27,27 +36,22 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    import time
-
-    import fastsurf as fs
-    from fastsurf import train
     transfer, delays, theta_true = NETS[args.net]
-    model = fs.RecurrentNeuron(transfer, feedback_delays=delays)
-    problem = fs.Problem(model, fs.make_sequence_data(model, theta_true, T=args.T, seed=0))
+    model = RecurrentNeuron(transfer, feedback_delays=delays)
+    problem = Problem(model, make_sequence_data(model, theta_true, T=args.T, seed=0))
     if args.starts < 1:
         raise ValueError(f"--starts must be >= 1, got {args.starts}")
     if args.procedure == "curriculum":
         def fn(th):
-            return train.curriculum(problem, th, method=args.method)
+            return curriculum(problem, th, method=args.method)
     else:
-        target = train.segmented(problem, 10) if args.procedure == "segments" else problem
-        opts = ({"detector": train.InstabilityDetector()} if args.procedure == "detector"
-                else {})
+        target = segmented(problem, 10) if args.procedure == "segments" else problem
+        opts = {"detector": InstabilityDetector()} if args.procedure == "detector" else {}
         if opts and args.method != "lm":
             raise ValueError("--procedure detector works with --method lm")
 
         def fn(th):
-            return train.METHODS[args.method](target, th, **opts)
+            return TRAINERS[args.method](target, th, **opts)
     rng = np.random.default_rng(args.seed)
     lo = [-2.0] + [-1.5] * (model.n_params - 1)
     hi = [2.0] + [1.5] * (model.n_params - 1)
@@ -55,8 +59,8 @@ def run(args) -> int:
     labels, iters = [], []
     for th in rng.uniform(lo, hi, (args.starts, model.n_params)):
         res = fn(th)
-        labels.append(train.label_end_point(problem, res.theta, problem.loss(res.theta),
-                                            theta_true=theta_true, tol=1e-3))
+        labels.append(label_end_point(problem, res.theta, problem.loss(res.theta),
+                                      theta_true=theta_true, tol=1e-3))
         iters.append(res.n_iter)
     wall = time.perf_counter() - t0
     labels = np.array(labels)

@@ -1,34 +1,58 @@
-"""Paths through weight space (Goodfellow & Vinyals 2015; Gamst & Walker 2017; DESIGN §8).
+"""Paths through weight space: straight lines, training trajectories, minimum-energy paths and
+curves between minima.
 
-* :func:`interpolate` — the loss along straight lines, with zooms at the ends.
-* :func:`off_path_residual` — how far a training trajectory leaves the straight line.
-* :func:`neb` — nudged elastic band (Jónsson, Mills & Jacobsen) with the Henkelman–Jónsson
-  improved tangent and the climbing image of Henkelman, Uberuaga & Jónsson, built from small
-  strategy classes (:class:`ImprovedTangent`, :class:`ClimbingRule`, :class:`FIRE`,
-  :class:`LBFGS`) as in ASE.
-* :func:`curve` — quadratic Bézier and polychain curves between minima (Garipov et al. 2018).
-* :func:`barrier_height`, :func:`turning_angles`, :func:`segment_profiles` — path analysis.
+* :func:`interpolate` — the loss along straight lines, with zooms at the ends (Goodfellow,
+  Vinyals & Saxe 2015).
+* :func:`off_path_residual`, :func:`summarize_trajectory`, :func:`trajectory_plane` — how far
+  a training trajectory leaves the straight line from its start to its end, and the loss on
+  the plane of that line and the largest departure (Goodfellow, Vinyals & Saxe 2015).
+* :func:`neb` — nudged elastic band (Jónsson, Mills & Jacobsen 1998) with the improved tangent
+  of Henkelman & Jónsson (2000, J. Chem. Phys. 113, 9978) and the climbing image of
+  Henkelman, Uberuaga & Jónsson (2000, J. Chem. Phys. 113, 9901), built from small
+  strategy classes (:class:`ImprovedTangent`, :class:`ClimbingRule`, and the optimizers
+  :class:`~fastsurf.optim.FIRE` of Bitzek et al. 2006 and :class:`~fastsurf.optim.LBFGS`) as
+  in ASE. It returns a :class:`Path`.
+* :func:`curve` — quadratic Bézier and polychain curves between minima trained on the expected
+  loss over the curve (Garipov et al. 2018, NeurIPS), with :class:`~fastsurf.optim.Adam`.
+* :func:`path_profile` (:meth:`Path.profile`), :func:`barrier_height`,
+  :func:`turning_angles` (:meth:`Path.turning_angles`), :func:`segment_profiles` — analysis
+  of a band (Gamst & Walker 2017).
+
+:class:`Path` is a band of images, not a file system path: import this module
+(``from fastsurf import paths``; ``paths.Path``) rather than ``from fastsurf.paths import Path``,
+which would shadow :class:`pathlib.Path` in the importing module. No fastsurf module imports the
+name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _io
 from ._progress import progress_bar
+from ._results import Result
 from ._validation import as_float_array, as_rng, as_theta, check_choice, check_int, check_real
-from .scan import Profile, line
+from .critical import CriticalPoint, classify
+from .optim import FIRE, LBFGS, Adam
+from .scan import Profile, Surface, line, plane
+
+__all__ = ["OPTIMIZERS", "TANGENTS", "ZOOMS", "BisectionTangent", "ClimbingRule", "Curve",
+           "FIRE", "ImprovedTangent", "LBFGS", "Path", "PathProfile", "TrajectoryPlane",
+           "TrajectorySummary", "barrier_height", "curve", "interpolate", "neb",
+           "off_path_residual", "path_profile", "segment_profiles", "summarize_trajectory",
+           "trajectory_plane", "turning_angles"]
 
 ZOOMS = ((0.0, 1.0), (0.0, 0.01), (0.99, 1.0))
 
 
 # --- straight lines ------------------------------------------------------------------------------
 def interpolate(problem, theta0, theta1, windows=ZOOMS, n: int = 200) -> list[Profile]:
-    """Loss along (1 - alpha) theta0 + alpha theta1 in each alpha window (Goodfellow & Vinyals
-    use [0, 1], [0, 0.01] and [0.99, 1] at 200 points). End points are evaluated exactly."""
+    """Loss along (1 - alpha) theta0 + alpha theta1 in each alpha window (Goodfellow, Vinyals &
+    Saxe 2015 use [0, 1], [0, 0.01] and [0.99, 1] at 200 points). End points are evaluated
+    exactly."""
     n = check_int("n", n, minimum=2)
     out = []
     for window in windows:
@@ -40,7 +64,8 @@ def interpolate(problem, theta0, theta1, windows=ZOOMS, n: int = 200) -> list[Pr
 
 
 def off_path_residual(trajectory, theta_i, theta_f) -> tuple[np.ndarray, np.ndarray]:
-    """Position along and distance from the line theta_i -> theta_f (DESIGN §8).
+    """Position along and distance from the line theta_i -> theta_f (the straight line of
+    Goodfellow, Vinyals & Saxe 2015, from the initial to the final parameters of a run).
 
     With u = theta_f - theta_i: alpha_t = <theta_t - theta_i, u> / |u|^2 and
     r_t = |theta_t - theta_i - alpha_t u|.
@@ -64,8 +89,8 @@ def off_path_residual(trajectory, theta_i, theta_f) -> tuple[np.ndarray, np.ndar
     return alpha, resid
 
 
-@dataclass
-class TrajectorySummary:
+@dataclass(repr=False)
+class TrajectorySummary(Result):
     """Summary of a trajectory against its straight line.
 
     ``in_line_length``: distance travelled along the line (sum |d alpha| |u|);
@@ -96,6 +121,52 @@ def summarize_trajectory(trajectory, theta_i, theta_f) -> TrajectorySummary:
         in_line_length=float(np.sum(np.abs(np.diff(alpha))) * np.linalg.norm(u)),
         total_length=float(np.sum(np.linalg.norm(np.diff(traj, axis=0), axis=1))),
         max_residual=float(resid[k]), argmax=k, direction=direction)
+
+
+@dataclass(repr=False)
+class TrajectoryPlane(Result):
+    """A trajectory on the plane of its straight line and its largest off-line direction.
+
+    Attributes
+    ----------
+    surface : Surface
+        The loss on the plane theta_i + alpha (theta_f - theta_i) + beta d, with d the unit
+        direction of the largest off-line displacement (``surface.d2``).
+    alpha, beta : ndarray (n,)
+        Coordinates of the trajectory's points on that plane (beta: the component of the
+        off-line displacement along d).
+    """
+
+    surface: Surface
+    alpha: np.ndarray
+    beta: np.ndarray
+
+
+def trajectory_plane(problem, trajectory, theta_i, theta_f, shape=(80, 80), margin=0.2,
+                     progress=False) -> TrajectoryPlane:
+    """The loss on the plane of a trajectory's straight line (alpha) and its largest off-line
+    direction (beta), with the trajectory's coordinates there (Goodfellow, Vinyals & Saxe
+    2015): the plane covers the trajectory and alpha in [0, 1], widened by ``margin`` (in alpha
+    units, and in units of the trajectory's beta span). Draw it with
+    :func:`fastsurf.plot.trajectory_projection`.
+    """
+    traj = as_float_array("trajectory", trajectory, ndim=2)
+    P = traj.shape[1]
+    theta_i = as_theta("theta_i", theta_i, P)
+    theta_f = as_theta("theta_f", theta_f, P)
+    margin = check_real("margin", margin, minimum=0.0)
+    summ = summarize_trajectory(traj, theta_i, theta_f)
+    u = theta_f - theta_i
+    d2 = summ.direction if np.any(summ.direction) else np.eye(u.size)[np.argmin(np.abs(u))]
+    beta = (traj - theta_i - summ.alpha[:, None] * u) @ d2
+    lo_a, hi_a = min(summ.alpha.min(), 0.0), max(summ.alpha.max(), 1.0)
+    span_b = max(np.ptp(beta), 1e-3 * np.linalg.norm(u))
+    ranges = ((lo_a - margin, hi_a + margin),
+              (beta.min() - margin * span_b, beta.max() + margin * span_b))
+    surf = plane(problem, theta_i, u, d2, ranges=ranges, shape=shape, progress=progress)
+    surf.x_label = "alpha (along theta_f - theta_i)"
+    surf.y_label = "beta (largest off-line direction)"
+    return TrajectoryPlane(surface=surf, alpha=summ.alpha, beta=beta)
 
 
 # --- nudged elastic band -------------------------------------------------------------------------
@@ -163,145 +234,47 @@ class ClimbingRule:
         return top if V[top] > V[current] + margin else current
 
 
-class FIRE:
-    """Fast inertial relaxation engine (Bitzek et al. 2006) with the corrections of FIRE 2.0
-    (Guénolé et al. 2020): a floor ``dt_min`` on the time step and half a step back after an
-    uphill move (without them the step can shrink geometrically until the band freezes), and
-    a maximum step length."""
-
-    def __init__(self, dt: float = 0.05, dt_max: float = 0.5, dt_min: float = 0.005,
-                 max_step: float = 0.2, n_min: int = 5, f_inc: float = 1.1, f_dec: float = 0.5,
-                 alpha0: float = 0.1, f_alpha: float = 0.99):
-        self.dt, self.dt_max, self.dt_min, self.max_step = dt, dt_max, dt_min, max_step
-        self.n_min, self.f_inc, self.f_dec = n_min, f_inc, f_dec
-        self.alpha0, self.f_alpha = alpha0, f_alpha
-        self.v = None
-        self.last_dx = None
-        self.alpha = alpha0
-        self.n_pos = 0
-
-    def reset(self):
-        self.v = None
-        self.last_dx = None
-
-    def step(self, x: np.ndarray, force: np.ndarray) -> np.ndarray:
-        if self.v is None:
-            self.v = np.zeros_like(x)
-        fn = _norm(force)
-        # the sign of F . v, computed on F / |F| so that huge forces do not overflow it
-        power = float(np.sum((force / fn) * self.v)) if fn > 0 else 0.0
-        if power > 0:
-            self.v = (1 - self.alpha) * self.v + self.alpha * (force / fn) * _norm(self.v)
-            self.n_pos += 1
-            if self.n_pos > self.n_min:
-                self.dt = min(self.dt * self.f_inc, self.dt_max)
-                self.alpha *= self.f_alpha
-        else:
-            # half of the move actually made (capped at max_step), never 0.5 dt v: the
-            # velocity is not capped and can be huge where the forces are
-            if self.last_dx is not None:
-                x = x - 0.5 * self.last_dx
-            self.v[:] = 0.0
-            self.dt = max(self.dt * self.f_dec, self.dt_min)
-            self.alpha = self.alpha0
-            self.n_pos = 0
-        self.v = self.v + self.dt * force
-        dx = self.dt * self.v
-        n = _norm(dx)
-        if n > self.max_step:
-            # cap the move and the velocity with it, so both stay bounded however large the
-            # forces (steep walls of unstable regions)
-            dx *= self.max_step / n
-            self.v *= self.max_step / n
-        self.last_dx = dx
-        return x + dx
-
-
-def _norm(v: np.ndarray) -> float:
-    """Euclidean norm without overflow of the squares (entries up to the float64 maximum)."""
-    m = float(np.max(np.abs(v))) if v.size else 0.0
-    if m == 0.0 or not np.isfinite(m):
-        return m
-    return m * float(np.linalg.norm(v / m))
-
-
-class LBFGS:
-    """Limited-memory BFGS on the whole band, the NEB force taken as minus a gradient
-    ("global L-BFGS" of Sheppard, Terrell & Henkelman 2008), without a line search, kept safe
-    by a trust radius:
-
-    * a curvature pair (s, y) enters the memory only if s.y > 1e-10 |s| |y| (positive
-      curvature, relative to the scale of the step and force change);
-    * a step that makes |F| more than ``grow`` times larger is undone, the memory cleared and
-      the trust radius set to half that step; it doubles after every kept step, up to
-      ``max_step``;
-    * a direction that is not along the force restarts along the force, scaled by 1/alpha.
-
-    It needs far fewer iterations than :class:`FIRE` on smooth, well-scaled surfaces, but the
-    force is not a gradient: on bands through the sharply curved, degenerate valleys of MLP
-    losses (e.g. permuted minima of a (2, 3, 1) softplus net) its directions, though along the
-    force (dx . F > 0), mix the spring and perpendicular parts and climb the loss, with or
-    without the climbing image and for any step cap tried (0.01 to 0.2). Use FIRE there.
-    """
-
-    def __init__(self, memory: int = 20, max_step: float = 0.2, alpha: float = 70.0,
-                 grow: float = 10.0):
-        self.memory = check_int("memory", memory, minimum=1)
-        self.max_step = check_real("max_step", max_step, minimum=0.0, strict_min=True)
-        self.h0 = 1.0 / check_real("alpha", alpha, minimum=0.0, strict_min=True)
-        self.grow = check_real("grow", grow, minimum=1.0)
-        self.trust = self.max_step
-        self.reset()
-
-    def reset(self):
-        self.s, self.y = [], []
-        self.x_prev = self.f_prev = None
-
-    def step(self, x: np.ndarray, force: np.ndarray) -> np.ndarray:
-        if self.x_prev is not None:
-            if np.linalg.norm(force) > self.grow * np.linalg.norm(self.f_prev):
-                back = self.x_prev
-                self.trust = 0.5 * float(np.linalg.norm(x - back))
-                self.reset()
-                return back
-            s, y = x - self.x_prev, self.f_prev - force
-            if float(s @ y) > 1e-10 * float(np.linalg.norm(s) * np.linalg.norm(y)):
-                self.s.append(s)
-                self.y.append(y)
-                if len(self.s) > self.memory:
-                    self.s.pop(0)
-                    self.y.pop(0)
-        dx = self._direction(force)
-        if float(dx @ force) <= 0:
-            self.s, self.y = [], []
-            dx = self.h0 * force
-        n = float(np.linalg.norm(dx))
-        if n > self.trust:
-            dx *= self.trust / n
-        self.trust = min(self.max_step, 2.0 * self.trust)
-        self.x_prev, self.f_prev = x.copy(), force.copy()
-        return x + dx
-
-    def _direction(self, force):
-        """The two-loop recursion: the inverse-Hessian estimate times the force."""
-        q = force.copy()
-        rho = [1.0 / float(y @ s) for s, y in zip(self.s, self.y)]
-        a = []
-        for s, y, r in reversed(list(zip(self.s, self.y, rho))):
-            a.append(r * float(s @ q))
-            q -= a[-1] * y
-        q *= float(self.s[-1] @ self.y[-1]) / float(self.y[-1] @ self.y[-1]) if self.s else self.h0
-        for (s, y, r), ai in zip(zip(self.s, self.y, rho), reversed(a)):
-            q += s * (ai - r * float(y @ q))
-        return q
-
-
+#: Band optimizers of :func:`neb` (both take the NEB force: ``takes = "force"``).
 OPTIMIZERS = {"fire": FIRE, "lbfgs": LBFGS}
 
 
-@dataclass
-class Path:
-    """A converged (or not) band of images from theta_a to theta_b.
+@dataclass(repr=False)
+class PathProfile(Result):
+    """The loss along the straight segments between the successive images of a band.
+
+    Attributes
+    ----------
+    arc_length : ndarray (n_segments * points_per_segment,)
+        Position along the band (the images' cumulative distance, linear within a segment;
+        each interior image appears twice, as the end of one segment and the start of the next).
+    values : ndarray
+        The loss there.
+    segment : ndarray of int
+        The segment of each point (segment i joins images i and i + 1).
+    alpha : ndarray
+        Position within the segment, in [0, 1].
+    meta : dict
+    """
+
+    arc_length: np.ndarray
+    values: np.ndarray
+    segment: np.ndarray
+    alpha: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    _repr_skip = ("meta",)
+
+    @property
+    def barrier(self) -> float:
+        """Highest loss along the segments minus the higher of the band's two end points."""
+        return float(np.max(self.values) - max(self.values[0], self.values[-1]))
+
+
+@dataclass(repr=False)
+class Path(Result):
+    """A converged (or not) band of images from theta_a to theta_b, from :func:`neb`.
+
+    Not a file system path (see the module notes): refer to it as ``paths.Path``.
 
     Attributes
     ----------
@@ -319,6 +292,14 @@ class Path:
     saddle : CriticalPoint or None
         ``fastsurf.critical.classify`` of the climbing image (index 1 at a first-order saddle).
     meta : dict
+    reason : str
+        "converged" (largest force <= tol) or "max_iter" (filled in from ``converged`` when
+        not given).
+    n_evals : int or None
+        Losses evaluated at single points (n_images per iteration and for the final band;
+        None when not counted).
+    segment_profile : PathProfile or None
+        The dense loss between the images, once :meth:`profile` has computed it.
     """
 
     images: np.ndarray
@@ -331,31 +312,56 @@ class Path:
     climbing_index: int | None = None
     saddle: object = None
     meta: dict = field(default_factory=dict)
+    reason: str | None = None
+    n_evals: int | None = None
+    segment_profile: PathProfile | None = None
+
+    _repr_skip = ("meta",)
+
+    def __post_init__(self):
+        if self.reason is None:
+            self.reason = "converged" if self.converged else "max_iter"
 
     @property
     def barrier(self) -> float:
-        """:func:`barrier_height` of this path."""
+        """Highest loss minus the higher end point: along the straight segments between the
+        images once :meth:`profile` has computed them (``segment_profile.barrier``), else over
+        the images (:func:`barrier_height`)."""
+        if self.segment_profile is not None:
+            return self.segment_profile.barrier
         return barrier_height(self)
 
+    def profile(self, problem, points_per_segment: int = 21) -> PathProfile:
+        """The loss along the straight segments between the images (:func:`path_profile`),
+        kept in :attr:`segment_profile`, so that :attr:`barrier` is then the dense one."""
+        self.segment_profile = path_profile(problem, self, points_per_segment)
+        return self.segment_profile
+
+    def turning_angles(self) -> tuple[np.ndarray, np.ndarray]:
+        """Angles (degrees) between successive segments against the arc length of the image
+        where they meet (Gamst & Walker 2017, Fig. 10)."""
+        return _turning_angles(self.images)
+
     def save(self, path):
-        """Save to ``.npz`` atomically (the saddle's classification is stored in meta)."""
-        meta = {"converged": self.converged, "n_iter": self.n_iter,
-                "climbing_index": self.climbing_index, "meta": self.meta}
-        if self.saddle is not None:
-            meta["saddle"] = {"kind": self.saddle.kind, "index": self.saddle.index,
-                              "eigenvalues": self.saddle.eigenvalues.tolist()}
-        return _io.save_npz(path, {"images": self.images, "losses": self.losses,
-                                   "forces": self.forces, "arc_length": self.arc_length,
-                                   "history": self.history}, meta)
+        """Save every field to ``path`` (``.npz``) atomically, the saddle included (a saddle
+        that is not a :class:`~fastsurf._results.Result` is stored as the dict of its fields
+        and comes back as a CriticalPoint)."""
+        saddle = self.saddle
+        if saddle is None or isinstance(saddle, (Result, dict)):
+            return super().save(path)
+        return dataclasses.replace(self, saddle=dataclasses.asdict(saddle)).save(path)
 
     @classmethod
     def load(cls, path) -> Path:
-        arrays, meta = _io.load_npz(path)
-        m = dict(meta["meta"])
-        if "saddle" in meta:
-            m["saddle"] = meta["saddle"]
-        return cls(**arrays, converged=meta["converged"], n_iter=meta["n_iter"],
-                   climbing_index=meta["climbing_index"], meta=m)
+        """Load a path written by :meth:`save` (or by fastsurf before results shared one
+        format: then a saddle is the partial dict that was stored)."""
+        obj = super().load(path)
+        if isinstance(obj.saddle, dict) and set(obj.saddle) == _CRITICAL_FIELDS:
+            obj.saddle = CriticalPoint(**obj.saddle)
+        return obj
+
+
+_CRITICAL_FIELDS = {f.name for f in dataclasses.fields(CriticalPoint)}
 
 
 def _arc(images):
@@ -366,9 +372,11 @@ def neb(problem, theta_a, theta_b, n_images: int = 11, k: float = 1.0, climbing:
         tangent: str = "improved", optimizer: str = "fire", tol: float = 1e-6,
         max_iter: int = 20_000, climb: ClimbingRule | None = None, images=None,
         progress=None) -> Path:
-    """Minimum-energy path between two points by the nudged elastic band.
+    """Minimum-energy path between two points by the nudged elastic band (Jónsson, Mills &
+    Jacobsen 1998), with the climbing image of Henkelman, Uberuaga & Jónsson (2000).
 
-    F_i = -grad V_perp + k (|R_{i+1} - R_i| - |R_i - R_{i-1}|) tau_i for the interior images;
+    F_i = -grad V_perp + k (|R_{i+1} - R_i| - |R_i - R_{i-1}|) tau_i for the interior images
+    (the spring force along the tangent tau_i, of Henkelman & Jónsson 2000 by default);
     with ``climbing``, once ``climb`` says the band has settled, the highest image feels
     F = -grad V + 2 (grad V . tau) tau and no spring. Converged when the largest image force
     norm is <= ``tol``. The end points stay fixed (they should be minima).
@@ -387,8 +395,8 @@ def neb(problem, theta_a, theta_b, n_images: int = 11, k: float = 1.0, climbing:
     climbing : bool
     tangent : {"improved", "bisection"}
     optimizer : {"fire", "lbfgs"}
-        FIRE is robust; L-BFGS is much faster on smooth surfaces but can drift uphill on
-        MLP losses (see :class:`LBFGS`).
+        FIRE (Bitzek et al. 2006) is robust; L-BFGS is much faster on smooth surfaces but can
+        drift uphill on MLP losses (see :class:`~fastsurf.optim.LBFGS`).
     tol : float
         Convergence on max_i |F_i|.
     max_iter : int
@@ -397,6 +405,37 @@ def neb(problem, theta_a, theta_b, n_images: int = 11, k: float = 1.0, climbing:
     images : array_like (n_images, P), optional
         Initial band (default: straight line).
     progress : bool or None
+
+    Returns
+    -------
+    Path
+        With ``reason`` "converged" or "max_iter"; ``barrier`` is over the images until
+        :meth:`Path.profile` has computed the loss between them.
+
+    Raises
+    ------
+    ValueError
+        When the band reaches non-finite losses.
+
+    Example
+    -------
+    The double well f = (x^2 - 1)^2 + 2 (y - x^2 / 2)^2 has minima (+-1, 1/2) and a
+    first-order saddle at (0, 0) with f = 1:
+
+    >>> import numpy as np
+    >>> import fastsurf as fs
+    >>> def f(v):
+    ...     return (v[0] ** 2 - 1) ** 2 + 2 * (v[1] - 0.5 * v[0] ** 2) ** 2
+    >>> problem = fs.FunctionProblem(f, n_params=2)
+    >>> path = fs.paths.neb(problem, [-1, 0.5], [1, 0.5], n_images=9, progress=False)
+    >>> path.converged, path.reason
+    (True, 'converged')
+    >>> bool(np.allclose(path.images[path.climbing_index], [0, 0], atol=1e-5))
+    True
+    >>> path.saddle.kind, path.saddle.index, round(path.barrier, 6)
+    ('saddle', 1, 1.0)
+    >>> bool(path.profile(problem).barrier >= path.barrier - 1e-12)
+    True
     """
     P = problem.n_params
     theta_a = as_theta("theta_a", theta_a, P)
@@ -448,13 +487,15 @@ def neb(problem, theta_a, theta_b, n_images: int = 11, k: float = 1.0, climbing:
     losses = problem.losses(R)
     saddle = None
     if climbing_index is not None and hasattr(problem, "hessian"):
-        from .critical import classify
         saddle = classify(problem, R[climbing_index])
     return Path(images=R, losses=losses, forces=F, arc_length=_arc(R),
                 history=np.array(history), converged=converged, n_iter=it,
                 climbing_index=climbing_index, saddle=saddle,
                 meta={"k": k, "tangent": tangent, "optimizer": optimizer, "tol": tol,
-                      "elapsed_s": time.perf_counter() - t0, **problem.describe()})
+                      "n_gradients": (n_images - 2) * len(history),
+                      "elapsed_s": time.perf_counter() - t0, **problem.describe()},
+                reason="converged" if converged else "max_iter",
+                n_evals=n_images * (len(history) + 1))
 
 
 def _neb_forces(R, V, G, k, tangent_fn, climbing_index, F) -> float:
@@ -472,13 +513,17 @@ def _neb_forces(R, V, G, k, tangent_fn, climbing_index, F) -> float:
 
 
 # --- curves --------------------------------------------------------------------------------------
-@dataclass
-class Curve:
-    """A parametric curve between two points with one trained control point.
+@dataclass(repr=False)
+class Curve(Result):
+    """A parametric curve between two points with one trained control point (Garipov et al.
+    2018).
 
     ``kind`` "bezier": phi(t) = (1-t)^2 a + 2 t (1-t) c + t^2 b; "polychain": a -> c -> b
     (c at t = 1/2). ``t``/``losses``: the loss at 61 equally spaced t; ``history``: the
-    expected loss estimate per training step.
+    expected loss estimate per training step. Training runs a fixed number of steps with no
+    convergence test: ``converged`` is False and ``reason`` "max_iter"; ``n_iter`` is the
+    number of steps (``len(history)`` when not given) and ``n_evals`` the losses evaluated at
+    single points (``batch`` per step and the 61 of ``losses``; None when not counted).
     """
 
     kind: str
@@ -488,6 +533,14 @@ class Curve:
     t: np.ndarray
     losses: np.ndarray
     history: np.ndarray
+    converged: bool = False
+    reason: str = "max_iter"
+    n_iter: int | None = None
+    n_evals: int | None = None
+
+    def __post_init__(self):
+        if self.n_iter is None:
+            self.n_iter = len(self.history)
 
     def points(self, t) -> np.ndarray:
         """Points of the curve at parameters t, (len(t), P)."""
@@ -508,10 +561,15 @@ def _curve_weight(kind, t):
     return np.where(t < 0.5, 2 * t, 2 * (1 - t))
 
 
+#: Points at which a trained curve is evaluated (``Curve.t``).
+CURVE_POINTS = 61
+
+
 def curve(problem, theta_a, theta_b, kind: str = "bezier", steps: int = 2000,
           batch: int = 8, lr: float = 0.01, seed=0, progress=None) -> Curve:
     """Train the control point of a Bézier or polychain curve on the expected loss over
-    t ~ U(0, 1) (Garipov et al. 2018) with Adam, then evaluate it at 61 points.
+    t ~ U(0, 1) (Garipov et al. 2018) with Adam (:class:`fastsurf.optim.Adam`, beta1 = 0.9,
+    beta2 = 0.999, eps = 1e-12), then evaluate it at 61 points.
 
     The gradient of E_t L(phi(t)) with respect to the control point c is
     E_t [w(t) grad L(phi(t))] with w(t) = d phi / d c; each step averages ``batch`` samples.
@@ -527,53 +585,74 @@ def curve(problem, theta_a, theta_b, kind: str = "bezier", steps: int = 2000,
     lr = check_real("lr", lr, minimum=0.0, strict_min=True)
     rng = as_rng(seed)
     c = 0.5 * (a + b)
-    m = np.zeros(P)
-    v = np.zeros(P)
+    adam = Adam(lr=lr, eps=1e-12)
     history = []
     with progress_bar(progress, total=steps, unit="step", desc="curve") as bar:
-        for step in range(1, steps + 1):
+        for _ in range(steps):
             t = rng.uniform(0, 1, batch)[:, None]
             pts = _curve_points(kind, a, b, c, t)
             w = _curve_weight(kind, t)[:, 0]
             grad = np.mean([wi * problem.gradient(p) for wi, p in zip(w, pts)], axis=0)
             history.append(float(np.mean(problem.losses(pts))))
-            m = 0.9 * m + 0.1 * grad
-            v = 0.999 * v + 0.001 * grad * grad
-            c = c - lr * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-12)
+            c = adam.step(c, grad)
             bar.update(1)
-    ts = np.linspace(0, 1, 61)
+    ts = np.linspace(0, 1, CURVE_POINTS)
     return Curve(kind=kind, theta_a=a, theta_b=b, control=c, t=ts,
                  losses=problem.losses(_curve_points(kind, a, b, c, ts[:, None])),
-                 history=np.array(history))
+                 history=np.array(history), n_iter=steps,
+                 n_evals=steps * batch + CURVE_POINTS)
 
 
 # --- analysis ------------------------------------------------------------------------------------
 def barrier_height(path) -> float:
-    """Highest loss along the path minus the higher of its two end points."""
+    """Highest loss over the images of a band minus the higher of its two end points (see
+    :attr:`Path.barrier` for the dense barrier between the images)."""
     losses = np.asarray(path.losses)
     return float(np.max(losses) - max(losses[0], losses[-1]))
 
 
-def turning_angles(path) -> tuple[np.ndarray, np.ndarray]:
-    """Angles (degrees) between successive segments of a band, against the arc length of the
-    image where they meet (Gamst & Walker Fig. 10)."""
-    R = np.asarray(path.images)
+def _turning_angles(images) -> tuple[np.ndarray, np.ndarray]:
+    R = np.asarray(images)
     seg = np.diff(R, axis=0)
     norms = np.linalg.norm(seg, axis=1)
     cos = np.sum(seg[1:] * seg[:-1], axis=1) / (norms[1:] * norms[:-1])
     return _arc(R)[1:-1], np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def segment_profiles(problem, path, n: int = 21) -> tuple[np.ndarray, np.ndarray]:
-    """Loss along the straight segments between successive images: (arc length, loss) with
-    ``n`` points per segment, for comparison with the images' own losses."""
-    n = check_int("n", n, minimum=2)
-    R = np.asarray(path.images)
+def turning_angles(path) -> tuple[np.ndarray, np.ndarray]:
+    """Angles (degrees) between successive segments of a band (anything with ``images``),
+    against the arc length of the image where they meet (Gamst & Walker 2017, Fig. 10);
+    :meth:`Path.turning_angles`."""
+    return _turning_angles(path.images)
+
+
+def path_profile(problem, path, points_per_segment: int = 21) -> PathProfile:
+    """The loss along the straight segments between the successive images of a band
+    (anything with ``images``), ``points_per_segment`` equally spaced points on each segment,
+    its end points included (exactly the images), each segment by :func:`fastsurf.scan.line`.
+
+    Its ``barrier`` is at least the images' (:func:`barrier_height`): the dense profile
+    contains every image.
+    """
+    k = check_int("points_per_segment", points_per_segment, minimum=2)
+    R = as_float_array("images", path.images, ndim=2)
     arc = _arc(R)
+    alphas = np.linspace(0, 1, k)
     s_all, v_all = [], []
     for i in range(R.shape[0] - 1):
-        alphas = np.linspace(0, 1, n)
         prof = line(problem, R[i], R[i + 1], alphas)
         s_all.append(arc[i] + alphas * (arc[i + 1] - arc[i]))
         v_all.append(prof.values)
-    return np.concatenate(s_all), np.concatenate(v_all)
+    n_seg = R.shape[0] - 1
+    return PathProfile(arc_length=np.concatenate(s_all), values=np.concatenate(v_all),
+                       segment=np.repeat(np.arange(n_seg), k), alpha=np.tile(alphas, n_seg),
+                       meta={"points_per_segment": k, **problem.describe()})
+
+
+def segment_profiles(problem, path, n: int = 21) -> tuple[np.ndarray, np.ndarray]:
+    """Loss along the straight segments between successive images: (arc length, loss) with
+    ``n`` points per segment, for comparison with the images' own losses (the arrays of
+    :func:`path_profile`)."""
+    n = check_int("n", n, minimum=2)
+    prof = path_profile(problem, path, n)
+    return prof.arc_length, prof.values

@@ -36,6 +36,7 @@ class Objective(Protocol):
     affine in, for structural scans); ``plane_losses`` (a fused plane scan, or None);
     ``kernel_methods``/``kernel_runs`` (many training runs in one parallel kernel);
     ``unstable`` (a stability test of the dynamics, or None); ``describe`` (metadata).
+    Optional: ``init(rng)`` (default starts of training; U(-1, 1) without it).
     """
 
     n_params: int
@@ -101,6 +102,10 @@ class Problem:
 
     def _theta(self, theta) -> np.ndarray:
         return as_theta("theta", theta, self.n_params)
+
+    def init(self, rng=None) -> np.ndarray:
+        """Random initial parameters (the model's ``init``): the default starts of training."""
+        return self.model.init(rng)
 
     def loss(self, theta) -> float:
         """Loss at one parameter vector (+inf where the outputs overflow)."""

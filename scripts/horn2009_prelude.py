@@ -8,7 +8,7 @@ Plant (Narendra & Parthasarathy): y(k) = y(k-1) / (1 + y(k-1)^2) + u(k)^3, u ~ U
 T = 200. The net is LayeredRecurrent(hidden=7): 71 weights (Horn et al. trained 65). At each
 BFGS iteration the loss along theta + alpha d, alpha in [0, span * alpha_taken] (span 20 by
 default, far beyond the step, into the unstable region), is scanned at 801 points
-(``train.bfgs(..., record_line_profiles=True)``). Iterations whose strong-Wolfe line search
+(``trainers.bfgs(..., record_line_profiles=True)``). Iterations whose strong-Wolfe line search
 failed are drawn in red; BFGS then restarts from steepest descent, up to ``--restarts`` times.
 
 Finding (seed 4, the default): the loss falls from 72 to 2.19 in 233 iterations; at iteration
@@ -39,7 +39,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 import fastsurf as fs  # noqa: E402
-from fastsurf import train  # noqa: E402
+from fastsurf import trainers  # noqa: E402
 
 
 def plant(u):
@@ -90,7 +90,7 @@ def main(argv=None) -> None:
     u = rng.uniform(-1, 1, args.T)
     model = fs.LayeredRecurrent(args.hidden)
     prob = fs.Problem(model, fs.SequenceData(u, plant(u)))
-    res = train.bfgs(prob, model.init(rng), max_iter=args.iterations,
+    res = trainers.bfgs(prob, model.init(rng), max_iter=args.iterations,
                      record_line_profiles=True, profile_points=801, profile_span=args.span,
                      restarts=args.restarts)
     failed = res.meta["failed_line_searches"]

@@ -4,7 +4,7 @@
 
 A reconstruction, not Horn et al.'s procedure: their Sections VI–VII are lost. Their analysis
 names two causes of spurious valleys, zero initial conditions and the particular input
-sequence; the procedures below follow from them (fastsurf.train):
+sequence; the procedures below follow from them (fastsurf.procedures, fastsurf.trainers):
 
   plain          LM on the whole sequence (T = 100, a(0) = 0)
   segments+a0    10 segments of 10 steps, initial outputs = preceding targets   (a)+(b)
@@ -34,7 +34,9 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 import fastsurf as fs  # noqa: E402
-from fastsurf import train  # noqa: E402
+from fastsurf.multistart import label_end_point  # noqa: E402
+from fastsurf.procedures import curriculum, segmented  # noqa: E402
+from fastsurf.trainers import InstabilityDetector, levenberg_marquardt  # noqa: E402
 
 CONFIGS = {
     "first-order linear": (fs.RecurrentNeuron("purelin"), (0.5, 0.5)),
@@ -44,16 +46,16 @@ CONFIGS = {
 
 
 def procedures(problem):
-    det = train.InstabilityDetector(jump=2.0, growth=10.0)
-    seg = train.segmented(problem, 10)
-    zero = train.segmented(problem, 10, initial="zero")
+    det = InstabilityDetector(jump=2.0, growth=10.0)
+    seg = segmented(problem, 10)
+    zero = segmented(problem, 10, initial="zero")
     return {
-        "plain": lambda th: train.levenberg_marquardt(problem, th),
-        "segments+a0": lambda th: train.levenberg_marquardt(seg, th),
-        "segments": lambda th: train.levenberg_marquardt(zero, th),
-        "curriculum": lambda th: train.curriculum(problem, th, lengths=[12, 25, 50, 100]),
-        "detector": lambda th: train.levenberg_marquardt(problem, th, detector=det),
-        "segments+a0+detector": lambda th: train.levenberg_marquardt(seg, th, detector=det),
+        "plain": lambda th: levenberg_marquardt(problem, th),
+        "segments+a0": lambda th: levenberg_marquardt(seg, th),
+        "segments": lambda th: levenberg_marquardt(zero, th),
+        "curriculum": lambda th: curriculum(problem, th, lengths=[12, 25, 50, 100]),
+        "detector": lambda th: levenberg_marquardt(problem, th, detector=det),
+        "segments+a0+detector": lambda th: levenberg_marquardt(seg, th, detector=det),
     }
 
 
@@ -81,8 +83,8 @@ def run(starts_per_cell: int, seed: int = 0):
             t0 = time.perf_counter()
             for th in starts:
                 res = fn(th)
-                labels.append(train.label_end_point(problem, res.theta, problem.loss(res.theta),
-                                                    theta_true=theta_true, tol=1e-3))
+                labels.append(label_end_point(problem, res.theta, problem.loss(res.theta),
+                                              theta_true=theta_true, tol=1e-3))
                 iters.append(res.n_iter)
             wall = (time.perf_counter() - t0) / starts_per_cell
             labels = np.array(labels)
@@ -119,8 +121,8 @@ def trajectory_figure(path: Path, runs: int = 40, seed: int = 0) -> None:
     problem = fs.Problem(model, fs.make_sequence_data(model, theta_true, T=100, seed=0))
     rng = np.random.default_rng(seed)
     starts = rng.uniform([-2.0, -1.5], [2.0, 1.5], (runs, 2))
-    results = [train.levenberg_marquardt(problem, th) for th in starts]
-    labels = [train.label_end_point(problem, r.theta, r.loss, theta_true=theta_true, tol=1e-3)
+    results = [levenberg_marquardt(problem, th) for th in starts]
+    labels = [label_end_point(problem, r.theta, r.loss, theta_true=theta_true, tol=1e-3)
               for r in results]
     ranges = ((-2.0, 2.0), (-1.5, 1.5))
     surf = fs.scan.grid(problem, list(theta_true), ranges=ranges, shape=(400, 400),

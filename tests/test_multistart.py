@@ -1,11 +1,13 @@
 """train.multistart: the parallel LM kernel against a plain-loop LM and the Python engine,
-reproducibility, overflow, Dask batches, bad input."""
+reproducibility, overflow, Dask batches, the default starts, results, bad input."""
+
+import warnings
 
 import numpy as np
 import pytest
 
 import fastsurf as fs
-from fastsurf import train
+from fastsurf import multistart, train
 
 from . import naive
 
@@ -63,7 +65,7 @@ def test_kernel_follows_the_plain_loop_lm_step_by_step(name):
             res.starts[r], data.p.tolist(), data.t.tolist(), A0.tolist(), model.transfer,
             model.input_delays, model.feedback_delays, model.bias, scale=prob.loss_scale,
             **opts)
-        assert (res.iterations[r], res.reasons[r], res.n_evals[r]) == (steps, reason, evals)
+        assert (res.n_iter[r], res.reason[r], res.n_evals[r]) == (steps, reason, evals)
         np.testing.assert_allclose(res.thetas[r], theta, rtol=1e-10, atol=1e-12)
         assert res.losses[r] == pytest.approx(loss, rel=1e-10)
         assert res.losses[r] == prob.loss(res.thetas[r])        # the same bits as Problem.loss
@@ -76,8 +78,8 @@ def test_numba_engine_equals_python_engine_step_by_step(name):
     a = train.multistart(prob, 200, engine="numba", **kw)
     b = train.multistart(prob, 200, engine="python", **kw)
     np.testing.assert_array_equal(a.starts, b.starts)
-    np.testing.assert_array_equal(a.reasons, b.reasons)
-    np.testing.assert_array_equal(a.iterations, b.iterations)
+    np.testing.assert_array_equal(a.reason, b.reason)
+    np.testing.assert_array_equal(a.n_iter, b.n_iter)
     np.testing.assert_array_equal(a.n_evals, b.n_evals)
     np.testing.assert_allclose(a.thetas, b.thetas, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(a.losses, b.losses, rtol=1e-10)
@@ -94,10 +96,10 @@ def test_numba_engine_equals_python_engine_on_whole_runs(name):
     b = train.multistart(prob, 300, seed=7, engine="python", progress=False)
     assert (a.meta["engine"], b.meta["engine"]) == ("numba", "python")
     np.testing.assert_array_equal(a.starts, b.starts)
-    same = (a.iterations == b.iterations) & (a.n_evals == b.n_evals)
+    same = (a.n_iter == b.n_iter) & (a.n_evals == b.n_evals)
     assert same.mean() >= 0.95                   # measured 0.993-1 (seeds 7, 8)
     assert np.mean(a.converged == b.converged) >= 0.95
-    assert np.mean(a.reasons == b.reasons) >= 0.85   # measured 0.917-1
+    assert np.mean(a.reason == b.reason) >= 0.85   # measured 0.917-1
     both = a.converged & b.converged
     assert both.mean() >= 0.8
     np.testing.assert_allclose(a.thetas[both], b.thetas[both], rtol=1e-10, atol=1e-12)
@@ -109,7 +111,7 @@ def test_same_seed_same_bits_whatever_the_batch():
     a = train.multistart(prob, 600, seed=3, progress=False)
     b = train.multistart(prob, 600, seed=3, progress=False)
     c = train.multistart(prob, 70, seed=3, progress=False)   # the first 70 starts, other lanes
-    for field in ("starts", "thetas", "losses", "iterations", "reasons", "n_evals", "labels"):
+    for field in ("starts", "thetas", "losses", "n_iter", "reason", "n_evals", "labels"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
         np.testing.assert_array_equal(getattr(a, field)[:70], getattr(c, field))
 
@@ -124,8 +126,8 @@ def test_overflow_is_a_rejected_step_and_a_non_finite_start_ends_at_once(engine)
                            progress=False)
     assert np.isinf(prob.loss([0.5, 60.0])) and np.isinf(prob.loss([-1.0, 40.0]))
     for r in (0, 3):        # 60^100 overflows: the run ends where it started
-        assert res.reasons[r] == "non-finite start" and res.losses[r] == np.inf
-        assert res.iterations[r] == 0 and res.n_evals[r] == 1 and not res.converged[r]
+        assert res.reason[r] == "non-finite start" and res.losses[r] == np.inf
+        assert res.n_iter[r] == 0 and res.n_evals[r] == 1 and not res.converged[r]
         np.testing.assert_array_equal(res.thetas[r], res.starts[r])
     # unstable but finite starts (3^100 ~ 5e47): their first trial steps overflow; at
     # (1e-5, 37) the loss is finite (5e298) but J^T J overflows to inf
@@ -167,13 +169,13 @@ def test_client_batches_equal_a_local_run(client):
     prob = _problem("tansig2_bias")
     local = train.multistart(prob, 150, seed=9, progress=False)
     remote = train.multistart(prob, 150, seed=9, client=client, batch=40, progress=False)
-    for field in ("starts", "thetas", "losses", "iterations", "reasons", "n_evals", "labels"):
+    for field in ("starts", "thetas", "losses", "n_iter", "reason", "n_evals", "labels"):
         np.testing.assert_array_equal(getattr(remote, field), getattr(local, field))
     local = train.multistart(prob, 12, seed=9, method="bfgs", progress=False)
     remote = train.multistart(prob, 12, seed=9, method="bfgs", client=client, batch=5,
                               progress=False)
     np.testing.assert_array_equal(remote.thetas, local.thetas)
-    np.testing.assert_array_equal(remote.reasons, local.reasons)
+    np.testing.assert_array_equal(remote.reason, local.reason)
 
 
 def test_bad_input():
@@ -204,3 +206,43 @@ def test_bad_input():
     with pytest.raises(ValueError, match="has no parallel kernel for method=.lm."):
         train.multistart(mlp_prob, 2, engine="numba")
     assert train.multistart(mlp_prob, 2, max_iter=3, progress=False).meta["engine"] == "python"
+
+
+def test_default_starts_follow_the_documented_rule():
+    prob = _problem("tansig2_bias")
+    assert multistart.default_init(prob) == prob.init
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    np.testing.assert_array_equal(prob.init(a), prob.model.init(b))
+    quad = fs.FunctionProblem(lambda x: float(x @ x), n_params=3)
+    draw = multistart.default_init(quad)
+    a, b = np.random.default_rng(1), np.random.default_rng(1)
+    np.testing.assert_array_equal(draw(a), b.uniform(-1.0, 1.0, 3))
+
+    class WithInit(fs.FunctionProblem):
+        def init(self, rng):
+            return np.full(self.n_params, 0.25)
+
+    obj = WithInit(lambda x: float(x @ x), n_params=2)
+    res = train.multistart(obj, 3, method="gd", max_iter=2, progress=False)
+    np.testing.assert_array_equal(res.starts, 0.25)
+
+
+def test_result_vocabulary_deprecated_names_and_save_load(tmp_path):
+    res = train.multistart(_problem("tansig"), 20, seed=1, progress=False)
+    with pytest.warns(DeprecationWarning, match="use n_iter"):
+        assert res.iterations is res.n_iter
+    with pytest.warns(DeprecationWarning, match="use reason"):
+        assert res.reasons is res.reason
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = train.MultistartResult.load(res.save(tmp_path / "runs"))
+    for name in ("thetas", "losses", "n_iter", "converged", "labels", "starts", "reason",
+                 "n_evals"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(res, name))
+    assert back.meta == res.meta == {"method": "lm", "engine": "numba"}
+    assert repr(res).startswith("MultistartResult(thetas=<20x2 float64")
+
+
+def test_the_docstring_example_runs():
+    import doctest
+    assert doctest.testmod(multistart, verbose=False).failed == 0

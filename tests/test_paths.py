@@ -1,10 +1,16 @@
-"""Paths: interpolation, off-path residuals, NEB with climbing image, curves, analysis."""
+"""Paths: interpolation, off-path residuals, NEB with climbing image, curves, analysis, results
+that save and load, figures that only draw."""
+
+import ast
+import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import fastsurf as fs
-from fastsurf import paths
+from fastsurf import _io, optim, paths
+from fastsurf._results import Result
 
 
 def double_well():
@@ -97,24 +103,11 @@ def test_climbing_image_keeps_its_role_on_a_flat_top():
     assert paths.ClimbingRule(switch=0.0).select(np.array([0, 1.0, 1.0 + 1e-12, 0]), 1) == 2
 
 
-def test_lbfgs_is_exact_on_a_quadratic_and_undoes_bad_steps():
-    # force -A x of a quadratic: with exact curvature pairs the two-loop recursion reproduces
-    # A^-1 on the span of the steps, and a dozen steps reach the minimum to rounding
-    rng = np.random.default_rng(3)
-    Q = np.linalg.qr(rng.standard_normal((4, 4)))[0]
-    A = Q @ np.diag([0.5, 1.0, 2.0, 4.0]) @ Q.T
-    opt = paths.LBFGS(memory=10, max_step=10.0, alpha=8.0)
-    x = rng.standard_normal(4)
-    for _ in range(12):
-        x = opt.step(x, -A @ x)
-    np.testing.assert_allclose(x, 0.0, atol=1e-10)
-    # a step after which the force is more than `grow` times larger is undone
-    opt = paths.LBFGS(max_step=1.0, alpha=2.0, grow=10.0)
-    x0, f0 = np.zeros(2), np.array([1.0, 0.0])
-    x1 = opt.step(x0, f0)
-    np.testing.assert_allclose(x1, [0.5, 0.0])
-    np.testing.assert_array_equal(opt.step(x1, np.array([-20.0, 0.0])), x0)
-    assert opt.trust == pytest.approx(0.25) and opt.s == []
+def test_neb_uses_the_shared_band_optimizers():
+    # their unit tests (formulas, huge forces, undone steps) are in tests/test_optim.py
+    assert paths.FIRE is optim.FIRE and paths.LBFGS is optim.LBFGS
+    assert paths.OPTIMIZERS == {"fire": optim.FIRE, "lbfgs": optim.LBFGS}
+    assert all(cls.takes == "force" for cls in paths.OPTIMIZERS.values())
 
 
 def _teacher(widths=(1, 3, 1), beta=5.0, n=40, scale=1.0):
@@ -146,18 +139,6 @@ def _swap_units(model, theta, layer, i, j):
     Wn[:, [i, j]] = Wn[:, [j, i]]
     out[ws], out[bs], out[wn] = W.ravel(), b, Wn.ravel()
     return out
-
-
-def test_fire_moves_at_most_max_step_even_under_huge_forces():
-    """The step back after an uphill move is half the move made, not half of dt * v (the
-    velocity is uncapped and grows with the force)."""
-    opt = paths.FIRE(max_step=0.2)
-    x = np.zeros(3)
-    for force in [np.full(3, 1e300)] * 8 + [np.full(3, -1e300)] * 3 + [np.full(3, 1e-3)] * 3:
-        new = opt.step(x, force)
-        assert np.all(np.isfinite(new))
-        assert np.linalg.norm(new - x) <= 1.5 * 0.2 + 1e-12
-        x = new
 
 
 @pytest.mark.parametrize("optimizer", ["fire", "lbfgs"])
@@ -242,13 +223,14 @@ def test_analysis_and_figures(tmp_path):
     assert seg_v.max() >= p.losses.max() - 1e-12
     back = paths.Path.load(p.save(tmp_path / "path"))
     np.testing.assert_array_equal(back.images, p.images)
-    assert back.meta["saddle"]["index"] == 1
+    assert back.saddle.index == 1
     surf = fs.scan.grid(prob, [0, 0], ranges=((-1.5, 1.5), (-0.5, 1.0)), shape=(40, 40),
                         progress=False)
     assert fs.plot.band(surf, p).axes and fs.plot.angles(p).axes
     assert fs.plot.path_losses(p, (seg_s, seg_v)).axes
     traj = np.array([[-1, 0.5], [-0.5, 0.2], [0.0, 0.0], [0.6, 0.3], [1, 0.5]])
-    assert fs.plot.trajectory_projection(prob, traj, traj[0], traj[-1], shape=(20, 20)).axes
+    tplane = paths.trajectory_plane(prob, traj, traj[0], traj[-1], shape=(20, 20))
+    assert fs.plot.trajectory_projection(tplane).axes
 
 
 def test_bad_input():
@@ -271,3 +253,128 @@ def test_bad_input():
         paths.off_path_residual(np.zeros(3), [0, 0], [1, 1])
     with pytest.raises(ValueError, match="kind"):
         paths.curve(prob, [-1, 0.5], [1, 0.5], kind="spline")
+
+
+def _equal_fields(a, b):
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y)
+        elif dataclasses.is_dataclass(x):
+            _equal_fields(x, y)
+        else:
+            assert x == y, f.name
+
+
+def test_path_vocabulary_and_save_load_of_the_whole_object(tmp_path):
+    prob = double_well()
+    p = paths.neb(prob, [-1, 0.5], [1, 0.5], n_images=7, progress=False)
+    assert p.converged and p.reason == "converged" and p.n_evals == 7 * (p.n_iter + 1)
+    assert p.meta["n_gradients"] == 5 * p.n_iter
+    short = paths.neb(prob, [-1, 0.5], [1, 0.5], n_images=7, max_iter=3, progress=False)
+    assert not short.converged and short.reason == "max_iter" and short.n_iter == 3
+    assert isinstance(p.saddle, fs.critical.CriticalPoint)
+    back = paths.Path.load(p.save(tmp_path / "p"))
+    assert isinstance(back.saddle, fs.critical.CriticalPoint)
+    _equal_fields(back, p)
+    p.profile(prob, points_per_segment=5)           # a nested result is saved too
+    back = paths.Path.load(p.save(tmp_path / "p"))
+    assert isinstance(back.segment_profile, paths.PathProfile)
+    _equal_fields(back, p)
+    assert back.barrier == p.barrier
+    none = paths.neb(prob, [-1, 0.5], [1, 0.5], n_images=5, climbing=False, progress=False)
+    assert none.saddle is None and none.climbing_index is None
+    _equal_fields(paths.Path.load(none.save(tmp_path / "none")), none)
+    rec = dataclasses.replace(p, saddle=SaddleRecord(theta=np.zeros(2), index=1))
+    back = paths.Path.load(rec.save(tmp_path / "rec"))
+    assert isinstance(back.saddle, SaddleRecord) and back.saddle.index == 1
+    assert repr(p).startswith("Path(images=<7x2 float64") and "'tangent'" not in repr(p)
+
+
+@dataclasses.dataclass(repr=False)
+class SaddleRecord(Result):
+    """A saddle that is a Result (as CriticalPoint is to become): stored as one."""
+
+    theta: np.ndarray
+    index: int
+
+
+def test_path_files_of_the_old_format_still_load(tmp_path):
+    # what Path.save wrote at d3d54ad: arrays, and meta with the saddle's classification
+    arrays = {"images": np.zeros((3, 2)), "losses": np.zeros(3), "forces": np.zeros((3, 2)),
+              "arc_length": np.arange(3.0), "history": np.ones(4)}
+    meta = {"converged": True, "n_iter": 4, "climbing_index": 1, "meta": {"k": 1.0},
+            "saddle": {"kind": "saddle", "index": 1, "eigenvalues": [-1.0, 2.0]}}
+    p = paths.Path.load(_io.save_npz(tmp_path / "old", arrays, meta))
+    assert (p.n_iter, p.climbing_index, p.reason, p.meta) == (4, 1, "converged", {"k": 1.0})
+    assert p.saddle["index"] == 1
+
+
+def test_dense_barrier_between_the_images():
+    prob = double_well()
+    # a band stopped early: its images miss the top of the straight segments
+    p = paths.neb(prob, [-1, 0.5], [1, 0.5], n_images=4, climbing=False, max_iter=5,
+                  progress=False)
+    image_barrier = p.barrier
+    assert image_barrier == paths.barrier_height(p)
+    prof = p.profile(prob, points_per_segment=33)
+    assert p.segment_profile is prof and prof.values.shape == (3 * 33,)
+    # independent: scan.line along each segment
+    top = max(fs.scan.line(prob, p.images[i], p.images[i + 1], 33).values.max()
+              for i in range(3))
+    assert prof.barrier == top - max(p.losses[0], p.losses[-1])
+    assert p.barrier == prof.barrier >= image_barrier
+    assert p.barrier > image_barrier + 1e-3       # the segments cross higher ground here
+    assert paths.barrier_height(p) == image_barrier          # still the images' barrier
+    np.testing.assert_array_equal(prof.values[::33], p.losses[:-1])
+    np.testing.assert_array_equal(prof.segment, np.repeat([0, 1, 2], 33))
+    s, v = paths.segment_profiles(prob, p, n=33)
+    np.testing.assert_array_equal(s, prof.arc_length)
+    np.testing.assert_array_equal(v, prof.values)
+    with pytest.raises(ValueError, match="points_per_segment must be >= 2"):
+        paths.path_profile(prob, p, points_per_segment=1)
+
+
+def test_turning_angles_method_and_function_agree():
+    p = paths.neb(ring(), [1, 0], [-1, 0], n_images=7, images=_arc_band(1.3, 7), max_iter=50,
+                  progress=False)
+    s, ang = p.turning_angles()
+    s2, ang2 = paths.turning_angles(p)
+    np.testing.assert_array_equal(s, s2)
+    np.testing.assert_array_equal(ang, ang2)
+    np.testing.assert_allclose(ang, 30.0, atol=15.0)       # seven images round a half circle
+
+
+def test_trajectory_results_save_and_load(tmp_path):
+    prob = double_well()
+    traj = np.array([[-1, 0.5], [-0.5, 0.2], [0.0, 0.0], [0.6, 0.3], [1, 0.5]])
+    summ = paths.summarize_trajectory(traj, traj[0], traj[-1])
+    _equal_fields(paths.TrajectorySummary.load(summ.save(tmp_path / "s")), summ)
+    tp = paths.trajectory_plane(prob, traj, traj[0], traj[-1], shape=(12, 10), margin=0.1)
+    np.testing.assert_allclose(tp.surface.theta_at(tp.alpha[2], tp.beta[2]), traj[2],
+                               atol=1e-12)
+    assert tp.surface.shape == (12, 10) and tp.surface.x[0] == pytest.approx(-0.1)
+    back = paths.TrajectoryPlane.load(tp.save(tmp_path / "tp"))
+    _equal_fields(back, tp)
+    c = paths.curve(prob, [-1, 0.5], [1, 0.5], steps=20, progress=False)
+    _equal_fields(paths.Curve.load(c.save(tmp_path / "c")), c)
+    with pytest.raises(TypeError, match="trajectory_plane"):
+        fs.plot.trajectory_projection(prob, traj, traj[0], traj[-1])
+
+
+def test_path_figures_import_nothing_outside_plot():
+    root = Path(fs.__file__).resolve().parent / "plot"
+    for name in ("paths.py", "training.py"):
+        tree = ast.parse((root / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level <= 1 and not (node.module or "").startswith("fastsurf"), (
+                    name, node.module)
+            elif isinstance(node, ast.Import):
+                assert all(not a.name.startswith("fastsurf") for a in node.names), name
+
+
+def test_the_neb_docstring_example_runs():
+    import doctest
+    result = doctest.testmod(paths, verbose=False)
+    assert result.failed == 0 and result.attempted >= 8

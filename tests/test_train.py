@@ -1,10 +1,16 @@
-"""Trainers on a convex quadratic, on Horn's teacher problem, and one LM step by hand."""
+"""Trainers on a convex quadratic, on Horn's teacher problem, and one LM step by hand; the same
+bits as the loops of d3d54ad; results that save and load; the module structure of training."""
+
+import ast
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.optimize import line_search
 
 import fastsurf as fs
-from fastsurf import train
+from fastsurf import multistart, procedures, train, trainers
 
 A = np.array([[3.0, 1.0], [1.0, 2.0], [0.0, 1.0]])
 B = np.array([1.0, -2.0, 0.5])
@@ -170,3 +176,188 @@ def test_bfgs_restarts_and_training_figures():
     assert len(fig.axes[0].lines) >= 6
     with pytest.raises(ValueError, match="record_line_profiles"):
         fs.plot.line_profiles(runs[0])
+
+
+# --- same seed, same bits as before the split ------------------------------------------------
+def _old_lm(problem, theta, max_iter=200, goal=0.0, gtol=1e-10, mu=1e-3, mu_dec=0.1,
+            mu_inc=10.0, mu_max=1e10):
+    """The loop of train.levenberg_marquardt at d3d54ad, written out: (trajectory, evals, mu)."""
+    loss, traj, evals = problem.loss(theta), [theta], 1
+    for _ in range(max_iter):
+        if loss <= goal:
+            break
+        e, J = problem.residuals(theta), problem.jacobian(theta)
+        g = J.T @ e
+        if np.linalg.norm(2 * g * problem.loss_scale) <= gtol:
+            break
+        JTJ = J.T @ J
+        while True:
+            try:
+                delta = np.linalg.solve(JTJ + mu * np.eye(theta.size), -g)
+            except np.linalg.LinAlgError:
+                delta = np.full(theta.size, np.nan)
+            trial = theta + delta
+            new = problem.loss(trial) if np.all(np.isfinite(trial)) else np.inf
+            evals += 1
+            if np.isfinite(new) and new < loss:
+                theta, loss, mu = trial, new, mu * mu_dec
+                break
+            mu *= mu_inc
+            if mu > mu_max:
+                break
+        if mu > mu_max:
+            break
+        traj.append(theta)
+    return np.array(traj), evals, mu
+
+
+def _old_bfgs(problem, theta, max_iter=500, gtol=1e-8):
+    """The loop of train.bfgs at d3d54ad (no restarts, no profiles): (trajectory, evals)."""
+    loss, g, H = problem.loss(theta), problem.gradient(theta), np.eye(theta.size)
+    traj, evals = [theta], 1
+    for _ in range(max_iter):
+        if loss <= 0.0 or np.linalg.norm(g) <= gtol:
+            break
+        d = -H @ g
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The line search algorithm")
+            res = line_search(problem.loss, problem.gradient, theta, d, gfk=g, old_fval=loss)
+        evals += res[1]
+        if res[0] is None:
+            break
+        s = res[0] * d
+        g_new = problem.gradient(theta + s)
+        y = g_new - g
+        if float(s @ y) > 1e-300:
+            rho = 1.0 / float(s @ y)
+            V = np.eye(theta.size) - rho * np.outer(s, y)
+            H = V @ H @ V.T + rho * np.outer(s, s)
+        theta, g = theta + s, g_new
+        loss = problem.loss(theta)
+        evals += 1
+        traj.append(theta)
+    return np.array(traj), evals
+
+
+def _bit_problems():
+    neuron = fs.RecurrentNeuron("tansig", feedback_delays=2, bias=True)
+    pn = fs.Problem(neuron, fs.make_sequence_data(neuron, (0.5, 0.5, -0.2, 0.1), T=30, seed=1))
+    mlp = fs.MLP((1, 3, 1), activation="tanh")
+    x = np.linspace(-1, 1, 12)
+    pm = fs.Problem(mlp, fs.RegressionData(x, np.sin(2 * x)), loss="mse")
+    ros = fs.FunctionProblem(lambda x: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
+                             n_params=2, residuals=lambda x: np.array([1 - x[0],
+                                                                       10 * (x[1] - x[0] ** 2)]),
+                             jacobian=lambda x: np.array([[-1.0, 0.0], [-20 * x[0], 10.0]]))
+    return {"quadratic": (quadratic(), np.array([3.0, -3.0])),
+            "rosenbrock": (ros, np.array([-1.2, 1.0])),
+            "neuron": (pn, np.array([0.1, 0.2, -0.1, 0.3])),
+            "mlp": (pm, mlp.init(np.random.default_rng(0)))}
+
+
+@pytest.mark.parametrize("name", ["quadratic", "rosenbrock", "neuron", "mlp"])
+def test_lm_and_bfgs_are_the_bits_of_the_old_loops(name):
+    # gd and adadelta: tests/test_optim.py against their old update formulas
+    problem, theta0 = _bit_problems()[name]
+    res = train.levenberg_marquardt(problem, theta0, max_iter=40)
+    traj, evals, mu = _old_lm(problem, theta0, max_iter=40)
+    np.testing.assert_array_equal(res.trajectory, traj)
+    assert (res.n_evals, res.meta["mu"], res.n_iter) == (evals, mu, len(traj) - 1)
+    res = train.bfgs(problem, theta0, max_iter=40)
+    traj, evals = _old_bfgs(problem, theta0, max_iter=40)
+    np.testing.assert_array_equal(res.trajectory, traj)
+    assert res.n_evals == evals
+
+
+@pytest.mark.parametrize("method,kw", [("lm", {"max_iter": 30}), ("bfgs", {"max_iter": 30}),
+                                       ("gd", {"lr": 0.01, "max_iter": 50}),
+                                       ("adadelta", {"max_iter": 50})])
+def test_same_seed_same_bits_for_every_trainer(method, kw):
+    # the starts of d3d54ad (one model.init(rng) per run: U(-1, 1) for a neuron, He normal for
+    # an MLP), then one trainer call per start
+    for name in ("neuron", "mlp"):
+        problem, _ = _bit_problems()[name]
+        rng = np.random.default_rng(7)
+        starts = np.array([problem.model.init(rng) for _ in range(4)])
+        res = train.multistart(problem, 4, method=method, seed=7, engine="python",
+                               progress=False, **kw)
+        np.testing.assert_array_equal(res.starts, starts)
+        for r, start in enumerate(starts):
+            one = train.TRAINERS[method](problem, start, **kw)
+            np.testing.assert_array_equal(res.thetas[r], one.theta)
+            assert (res.n_iter[r], res.reason[r], res.n_evals[r]) == (
+                one.n_iter, one.reason, one.n_evals)
+
+
+# --- results ---------------------------------------------------------------------------------
+def test_train_result_saves_and_loads_every_field(tmp_path):
+    res = train.bfgs(quadratic(), [3.0, -3.0], record_line_profiles=True, profile_points=7)
+    assert res.n_iter == len(res.history) - 1 and "TrainResult(theta=<2 float64" in repr(res)
+    back = train.TrainResult.load(res.save(tmp_path / "run"))
+    for name in ("theta", "history", "trajectory"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(res, name))
+    assert (back.loss, back.converged, back.reason, back.n_iter, back.n_evals) == (
+        res.loss, res.converged, res.reason, res.n_iter, res.n_evals)
+    assert back.meta["failed_line_searches"] == []
+    profiles = back.meta["line_profiles"]
+    assert len(profiles) == res.n_iter and isinstance(profiles[0], fs.scan.Profile)
+    np.testing.assert_array_equal(profiles[-1].values, res.meta["line_profiles"][-1].values)
+    with pytest.raises(ValueError, match="holds a fastsurf TrainResult"):
+        train.MultistartResult.load(tmp_path / "run.npz")
+
+
+def test_facade_names_the_objects_of_the_modules():
+    assert train.METHODS is train.TRAINERS is trainers.TRAINERS
+    assert list(train.TRAINERS) == ["lm", "bfgs", "gd", "adadelta"]
+    for name in train.__all__:
+        obj = getattr(train, name)
+        homes = [m for m in (trainers, multistart, procedures) if getattr(m, name, None) is obj]
+        assert homes or name == "METHODS", name
+    assert train.multistart is multistart.multistart and train.curriculum is procedures.curriculum
+
+
+# --- module structure ------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent / "fastsurf"
+
+
+def _fastsurf_imports(path: Path):
+    """(module-level, function-level) fastsurf modules imported by a source file."""
+    tree = ast.parse(path.read_text())
+    package = ["fastsurf"] + list(path.relative_to(ROOT).parent.parts)
+
+    def names(node):
+        if isinstance(node, ast.Import):
+            return [a.name for a in node.names if a.name.split(".")[0] == "fastsurf"]
+        if node.level == 0:
+            return [node.module] if node.module.split(".")[0] == "fastsurf" else []
+        base = ".".join(package[:len(package) - node.level + 1])
+        if node.module:
+            return [f"{base}.{node.module}"]
+        return [f"{base}.{a.name}" for a in node.names]
+
+    top = {n for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+           for n in names(node)}
+    inner = {n for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.ClassDef))
+             for node in ast.walk(fn) if isinstance(node, (ast.Import, ast.ImportFrom))
+             for n in names(node)}
+    return top, inner
+
+
+TRAINING = ("trainers", "multistart", "procedures", "optim", "train", "paths", "_cli_train")
+
+
+def test_training_modules_import_one_way_and_at_module_level():
+    imports = {m: _fastsurf_imports(ROOT / f"{m}.py") for m in TRAINING}
+    for m, (_, inner) in imports.items():
+        assert not inner, f"{m} imports {inner} inside a function"
+    top = {m: v[0] for m, v in imports.items()}
+    assert top["optim"] <= {"fastsurf._validation"}
+    assert not top["trainers"] & {"fastsurf.multistart", "fastsurf.procedures"}
+    assert "fastsurf.trainers" in top["multistart"] and "fastsurf.procedures" not in top[
+        "multistart"]
+    assert {"fastsurf.trainers", "fastsurf.problem"} <= top["procedures"]
+    assert {"fastsurf.trainers", "fastsurf.multistart", "fastsurf.procedures"} <= top["train"]
+    # nothing but the package itself imports the facade
+    for path in ROOT.rglob("*.py"):
+        if path.name != "__init__.py" or path.parent != ROOT:
+            assert "fastsurf.train" not in set().union(*_fastsurf_imports(path)), path

@@ -1,8 +1,9 @@
 """Many Levenberg–Marquardt runs of Horn et al.'s neurons (T = 100, teacher data): the parallel
-kernel against one Python LM call per start. Throughput in runs per second is n / time."""
+kernel against one Python LM call per start (``fastsurf.multistart``). Throughput in runs per
+second is n / time."""
 
 import fastsurf as fs
-from fastsurf import train
+from fastsurf.multistart import multistart
 
 NETS = {"purelin": (fs.RecurrentNeuron("purelin"), (0.5, 0.5)),
         "tansig": (fs.RecurrentNeuron("tansig"), (0.5, 0.5)),
@@ -17,7 +18,7 @@ class Multistart:
     def setup(self, net, starts, engine):
         model, teacher = NETS[net]
         self.prob = fs.Problem(model, fs.make_sequence_data(model, teacher, T=100, seed=0))
-        train.multistart(self.prob, 4, engine=engine, progress=False)   # compile / load
+        multistart(self.prob, 4, engine=engine, progress=False)   # compile / load
 
     def time_multistart(self, net, starts, engine):
-        train.multistart(self.prob, starts, seed=0, engine=engine, progress=False)
+        multistart(self.prob, starts, seed=0, engine=engine, progress=False)

@@ -1,8 +1,15 @@
-"""Path figures: interpolation profiles, bands over surfaces, losses and turning angles."""
+"""Path figures: interpolation profiles, bands over surfaces, losses and turning angles.
+
+These functions only draw: the computations (:func:`fastsurf.paths.path_profile`,
+:meth:`fastsurf.paths.Path.turning_angles`, :func:`fastsurf.paths.trajectory_plane`) happen
+in :mod:`fastsurf.paths`, and nothing here imports from fastsurf outside ``fastsurf.plot``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+from .surfaces import surface as plot_surface
 
 
 def interpolation(profiles, log: bool = False):
@@ -24,7 +31,6 @@ def band(surface, path, ax=None):
     """A NEB band (images joined, climbing image marked) over a 2-D surface. The surface must
     be a grid over the two parameters of a 2-parameter problem, or a plane whose theta_at
     covers the images."""
-    from .surfaces import surface as plot_surface
     fig = plot_surface(surface, log=True) if ax is None else ax.figure
     ax = fig.axes[0] if ax is None else ax
     R = np.asarray(path.images)
@@ -43,12 +49,19 @@ def band(surface, path, ax=None):
 
 
 def path_losses(path, segments=None, ax=None):
-    """Loss of the images against arc length, with the straight segments between images
-    (``segments`` from :func:`fastsurf.paths.segment_profiles`) for comparison."""
+    """Loss of the images against arc length, with the straight segments between images for
+    comparison: ``segments`` is a :class:`~fastsurf.paths.PathProfile`
+    (:func:`fastsurf.paths.path_profile`) or the (arc length, loss) pair of
+    :func:`fastsurf.paths.segment_profiles`; by default the path's own ``segment_profile``
+    when :meth:`~fastsurf.paths.Path.profile` has computed it."""
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax)
+    if segments is None:
+        segments = getattr(path, "segment_profile", None)
     if segments is not None:
-        ax.plot(segments[0], segments[1], "-", color="0.6", lw=1, label="straight segments")
+        s, v = ((segments.arc_length, segments.values) if hasattr(segments, "arc_length")
+                else segments)
+        ax.plot(s, v, "-", color="0.6", lw=1, label="straight segments")
     ax.plot(path.arc_length, path.losses, "o-", label="images")
     ax.set_xlabel("arc length")
     ax.set_ylabel("loss")
@@ -57,40 +70,30 @@ def path_losses(path, segments=None, ax=None):
 
 
 def angles(path, ax=None):
-    """Turning angles between successive segments against arc length (Gamst & Walker
-    Fig. 10)."""
+    """Turning angles between successive segments against arc length (Gamst & Walker 2017,
+    Fig. 10), from :meth:`fastsurf.paths.Path.turning_angles`."""
     import matplotlib.pyplot as plt
-
-    from ..paths import turning_angles
     fig, ax = plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax)
-    s, ang = turning_angles(path)
+    s, ang = path.turning_angles()
     ax.plot(s, ang, "o-")
     ax.set_xlabel("arc length")
     ax.set_ylabel("turning angle (degrees)")
     return fig
 
 
-def trajectory_projection(problem, trajectory, theta_i, theta_f, shape=(80, 80), margin=0.2):
+def trajectory_projection(tplane, *args, ax=None, **kwargs):
     """A trajectory projected on the plane of its straight line (alpha) and its largest
-    off-line direction (beta), with the loss on that plane underneath."""
-    from ..paths import summarize_trajectory
-    from ..scan import plane
-    from .surfaces import surface as plot_surface
-    summ = summarize_trajectory(trajectory, theta_i, theta_f)
-    u = np.asarray(theta_f, float) - np.asarray(theta_i, float)
-    d2 = summ.direction if np.any(summ.direction) else np.eye(u.size)[np.argmin(np.abs(u))]
-    traj = np.asarray(trajectory, float)
-    beta = (traj - theta_i - summ.alpha[:, None] * u) @ d2
-    lo_a, hi_a = min(summ.alpha.min(), 0.0), max(summ.alpha.max(), 1.0)
-    span_b = max(np.ptp(beta), 1e-3 * np.linalg.norm(u))
-    ranges = ((lo_a - margin, hi_a + margin),
-              (beta.min() - margin * span_b, beta.max() + margin * span_b))
-    surf = plane(problem, theta_i, u, d2, ranges=ranges, shape=shape, progress=False)
-    fig = plot_surface(surf, log=True)
-    ax = fig.axes[0]
-    ax.plot(summ.alpha, beta, "-", color="white", lw=1.2, label="trajectory")
+    off-line direction (beta), with the loss on that plane underneath: ``tplane`` from
+    :func:`fastsurf.paths.trajectory_plane`. ``ax`` (keyword): draw there.
+
+    The former call ``trajectory_projection(problem, trajectory, theta_i, theta_f, ...)``,
+    which computed the plane, is a TypeError that says how to compute it."""
+    if args or kwargs or not hasattr(tplane, "surface") or not hasattr(tplane, "beta"):
+        raise TypeError("trajectory_projection draws a TrajectoryPlane: compute it with "
+                        "fastsurf.paths.trajectory_plane(problem, trajectory, theta_i, theta_f)")
+    fig = plot_surface(tplane.surface, log=True, ax=ax)
+    ax = fig.axes[0] if ax is None else ax
+    ax.plot(tplane.alpha, tplane.beta, "-", color="white", lw=1.2, label="trajectory")
     ax.plot([0, 1], [0, 0], "--", color="C1", label="straight line")
-    ax.set_xlabel("alpha (along theta_f - theta_i)")
-    ax.set_ylabel("beta (largest off-line direction)")
     ax.legend(fontsize=8)
     return fig

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .surfaces import surface as plot_surface
+from .valleys import overlay
+
 
 def trajectories(surface, results, labels=None, predicted=None, max_runs: int = 40):
     """Training trajectories (in the surface's two axes) over the log error surface, coloured
     by outcome ("global" green, "spurious valley" red, other grey), with predicted valleys."""
-    from .surfaces import surface as plot_surface
-    from .valleys import overlay
     fig = plot_surface(surface, log=True)
     ax = fig.axes[0]
     if predicted:
