@@ -1,19 +1,30 @@
 """Critical points: classification by the exact Hessian, Newton search, and critical points of
-2-D slices (Keim; DESIGN §4)."""
+2-D slices (minima, saddles and maxima of an error surface, as in Keim 2020, "Understanding
+local minima in neural-network training").
+
+Every classification is :attr:`fastsurf.spectra.Spectrum.kind` of a spectrum from
+:mod:`fastsurf.spectra`, so one tolerance rule decides which eigenvalues count as zero
+(:func:`fastsurf.spectra.zero_tolerance`: |lambda| <= rtol * max |lambda|, or an absolute
+``tol``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import optimize
 
+from ._progress import progress_bar
+from ._results import Result
 from ._validation import as_float_array, as_theta, check_int, check_real
+from .spectra import KINDS, RTOL, Spectrum, check_tolerances, hessian_spectrum, matrix_spectrum
 
-KINDS = ("minimum", "maximum", "saddle", "degenerate")
+__all__ = ["KINDS", "CriticalPoint", "classify", "find", "on_surface"]
 
 
-@dataclass
-class CriticalPoint:
+@dataclass(repr=False)
+class CriticalPoint(Result):
     """A (near-)critical point and its type.
 
     Attributes
@@ -21,8 +32,9 @@ class CriticalPoint:
     theta : ndarray
     loss : float
     kind : {"minimum", "maximum", "saddle", "degenerate"}
-        From the Hessian's eigenvalues: all positive, all negative, both signs (zeros allowed),
-        or some zero with the rest of one sign (the Hessian cannot decide).
+        From the Hessian's eigenvalues (:attr:`fastsurf.spectra.Spectrum.kind`): all positive,
+        all negative, both signs (zeros allowed), or some within the zero tolerance with the
+        rest of one sign (the Hessian cannot decide).
     eigenvalues : ndarray
         Hessian eigenvalues, ascending.
     index : int
@@ -45,45 +57,50 @@ class CriticalPoint:
     meta: dict = field(default_factory=dict)
 
 
-def _kind(eigenvalues: np.ndarray, tol: float) -> tuple[str, int, int]:
-    neg = int(np.count_nonzero(eigenvalues < -tol))
-    pos = int(np.count_nonzero(eigenvalues > tol))
-    null = eigenvalues.size - neg - pos
-    if neg and pos:
-        kind = "saddle"
-    elif null:
-        kind = "degenerate"
-    else:
-        kind = "minimum" if pos else "maximum"
-    return kind, neg, null
+def _point(problem, theta: np.ndarray, spec: Spectrum, gradient_norm: float,
+           meta: dict | None = None) -> CriticalPoint:
+    return CriticalPoint(theta=theta, loss=float(problem.loss(theta)), kind=spec.kind,
+                         eigenvalues=spec.eigenvalues, index=spec.n_negative,
+                         null_dim=spec.n_near_zero, gradient_norm=float(gradient_norm),
+                         meta=meta or {})
 
 
-def classify(problem, theta, tol: float | None = None) -> CriticalPoint:
+def classify(problem, theta, tol: float | None = None, rtol: float = RTOL) -> CriticalPoint:
     """Type of the point ``theta`` from the exact Hessian.
 
     Parameters
     ----------
-    problem : Problem or FunctionProblem
+    problem : Objective
+        ``Problem`` or ``FunctionProblem`` (anything with ``loss``, ``gradient``, ``hessian``).
     theta : array_like, shape (P,)
     tol : float, optional
-        Eigenvalues with |lambda| <= tol count as zero. Default: 1e-8 times the largest
-        |eigenvalue| (relative), or 1e-12 if the Hessian vanishes.
+        Absolute tolerance: eigenvalues with |lambda| <= tol count as zero.
+    rtol : float
+        Without ``tol``: eigenvalues with |lambda| <= rtol * max |lambda| count as zero
+        (default 1e-8; :func:`fastsurf.spectra.zero_tolerance`).
+
+    Returns
+    -------
+    CriticalPoint
+        From :func:`fastsurf.spectra.hessian_spectrum`.
 
     Notes
     -----
     ``classify`` does not require ``theta`` to be critical; check ``gradient_norm``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastsurf as fs
+    >>> saddle = fs.FunctionProblem(lambda v: v[0] ** 2 - v[1] ** 2, n_params=2,
+    ...                             hess=lambda v: np.diag([2.0, -2.0]))
+    >>> cp = fs.critical.classify(saddle, [0.0, 0.0])
+    >>> cp.kind, cp.index
+    ('saddle', 1)
     """
     theta = as_theta("theta", theta, problem.n_params)
-    H = np.asarray(problem.hessian(theta), dtype=float)
-    if not np.all(np.isfinite(H)):
-        raise ValueError("the Hessian at theta is not finite (unstable weights?)")
-    eig = np.linalg.eigvalsh(0.5 * (H + H.T))
-    scale = float(np.max(np.abs(eig))) if eig.size else 0.0
-    tol = (1e-8 * scale if scale > 0 else 1e-12) if tol is None else check_real("tol", tol, 0.0)
-    kind, index, null = _kind(eig, tol)
-    return CriticalPoint(theta=theta, loss=float(problem.loss(theta)), kind=kind,
-                         eigenvalues=eig, index=index, null_dim=null,
-                         gradient_norm=float(np.linalg.norm(problem.gradient(theta))))
+    tol, rtol = check_tolerances(tol, rtol)
+    spec = hessian_spectrum(problem, theta, zero_tol=tol, rtol=rtol)
+    return _point(problem, theta, spec, np.linalg.norm(problem.gradient(theta)))
 
 
 def _solve_gradient(grad, hess, x, gtol, max_iter):
@@ -91,10 +108,9 @@ def _solve_gradient(grad, hess, x, gtol, max_iter):
     ``scipy.optimize.root``) with the exact Hessian as Jacobian, which converges to critical
     points of any index, then up to five pure Newton steps to polish.
     Returns (x, converged)."""
-    from scipy.optimize import root
     with np.errstate(all="ignore"):
-        sol = root(grad, x, jac=hess, method="hybr",
-                   options={"maxfev": 100 * max_iter, "xtol": 1e-14})
+        sol = optimize.root(grad, x, jac=hess, method="hybr",
+                            options={"maxfev": 100 * max_iter, "xtol": 1e-14})
     x = sol.x
     for _ in range(5):
         g = grad(x)
@@ -109,7 +125,7 @@ def _solve_gradient(grad, hess, x, gtol, max_iter):
 
 
 def find(problem, starts, gtol: float = 1e-9, max_iter: int = 200, dedupe_tol: float = 1e-6,
-         tol: float | None = None, progress=None) -> list[CriticalPoint]:
+         tol: float | None = None, rtol: float = RTOL, progress=None) -> list[CriticalPoint]:
     """Distinct critical points reached from each start.
 
     Solves grad f = 0 with Powell's hybrid (trust-region dogleg) method using the exact Hessian
@@ -126,16 +142,20 @@ def find(problem, starts, gtol: float = 1e-9, max_iter: int = 200, dedupe_tol: f
         Convergence when |grad| <= gtol.
     max_iter : int
     dedupe_tol : float
-    tol : float, optional
-        Zero-eigenvalue tolerance passed to :func:`classify`.
+    tol, rtol : float, optional
+        Zero-eigenvalue tolerances passed to :func:`classify`.
     progress : bool or None
+
+    Returns
+    -------
+    list of CriticalPoint
     """
-    from ._progress import progress_bar
     starts = as_float_array("starts", starts, ndim=2)
     if starts.shape[1] != problem.n_params:
         raise ValueError(f"starts must have shape (m, {problem.n_params}), got {starts.shape}")
     gtol = check_real("gtol", gtol, minimum=0.0, strict_min=True)
     max_iter = check_int("max_iter", max_iter, minimum=1)
+    tol, rtol = check_tolerances(tol, rtol)
     found: list[np.ndarray] = []
     with progress_bar(progress, total=starts.shape[0], unit="start", desc="critical") as bar:
         for x0 in starts:
@@ -146,12 +166,12 @@ def find(problem, starts, gtol: float = 1e-9, max_iter: int = 200, dedupe_tol: f
             if all(np.linalg.norm(x - y) > dedupe_tol * max(1.0, np.linalg.norm(y))
                    for y in found):
                 found.append(x)
-    points = [classify(problem, x, tol=tol) for x in found]
+    points = [classify(problem, x, tol=tol, rtol=rtol) for x in found]
     return sorted(points, key=lambda c: c.loss)
 
 
 def on_surface(surface, problem, gtol: float = 1e-9, max_iter: int = 100,
-               tol: float | None = None) -> list[CriticalPoint]:
+               tol: float | None = None, rtol: float = RTOL) -> list[CriticalPoint]:
     """Critical points of the 2-D slice shown by a Surface.
 
     Candidates are interior cells that are minima or maxima of their 8 neighbours or saddles
@@ -160,8 +180,27 @@ def on_surface(surface, problem, gtol: float = 1e-9, max_iter: int = 100,
     d_k . grad f, Hessian D^T H D with D = [d1, d2]). These are critical points of the slice,
     not necessarily of the full problem: ``meta["full_gradient_norm"]`` and
     ``meta["critical_in_full_space"]`` say which are both. ``kind``, ``eigenvalues`` and
-    ``index`` describe the slice (its 2x2 Hessian).
+    ``index`` describe the slice (its 2x2 Hessian, classified by the same rule as
+    :func:`classify`).
+
+    Parameters
+    ----------
+    surface : Surface
+        A grid or plane scan of ``problem`` (at least 3x3 cells).
+    problem : Objective
+        The scanned objective (``gradient`` and ``hessian`` are used).
+    gtol : float
+        Convergence when the slice gradient's norm is <= gtol.
+    max_iter : int
+    tol, rtol : float, optional
+        Zero-eigenvalue tolerances, as in :func:`classify`.
+
+    Returns
+    -------
+    list of CriticalPoint
+        Sorted by loss; ``meta`` holds the slice coordinates ``x``, ``y``.
     """
+    tol, rtol = check_tolerances(tol, rtol)
     V = np.asarray(surface.values, dtype=float)
     if V.ndim != 2 or min(V.shape) < 3:
         raise ValueError(f"surface.values must be 2-D with at least 3x3 cells, got {V.shape}")
@@ -199,16 +238,9 @@ def on_surface(surface, problem, gtol: float = 1e-9, max_iter: int = 100,
             continue
         pts.append(u)
         theta = surface.theta_at(u[0], u[1])
-        H2 = hess2(u)
-        eig = np.linalg.eigvalsh(0.5 * (H2 + H2.T))
-        scale = float(np.max(np.abs(eig)))
-        kind, index, null = _kind(eig, (1e-8 * scale if scale > 0 else 1e-12) if tol is None
-                                  else tol)
+        spec = matrix_spectrum(hess2(u), zero_tol=tol, rtol=rtol)
         full = float(np.linalg.norm(problem.gradient(theta)))
-        out.append(CriticalPoint(theta=theta, loss=float(problem.loss(theta)), kind=kind,
-                                 eigenvalues=eig, index=index, null_dim=null,
-                                 gradient_norm=float(np.linalg.norm(grad2(u))),
-                                 meta={"x": float(u[0]), "y": float(u[1]),
-                                       "full_gradient_norm": full,
-                                       "critical_in_full_space": full <= max(gtol, 1e-7)}))
+        out.append(_point(problem, theta, spec, np.linalg.norm(grad2(u)),
+                          meta={"x": float(u[0]), "y": float(u[1]), "full_gradient_norm": full,
+                                "critical_in_full_space": full <= max(gtol, 1e-7)}))
     return sorted(out, key=lambda cp: cp.loss)

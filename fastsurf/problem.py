@@ -36,7 +36,8 @@ class Objective(Protocol):
     affine in, for structural scans); ``plane_losses`` (a fused plane scan, or None);
     ``kernel_methods``/``kernel_runs`` (many training runs in one parallel kernel);
     ``unstable`` (a stability test of the dynamics, or None); ``describe`` (metadata).
-    Optional: ``init(rng)`` (default starts of training; U(-1, 1) without it).
+    Optional: ``init(rng)`` (default starts of training; U(-1, 1) without it) and
+    ``rescaling_directions(theta)`` (symmetry tangents that explain Hessian zero modes).
     """
 
     n_params: int
@@ -179,6 +180,11 @@ class Problem:
     def linear_params(self) -> tuple[int, ...]:
         """Parameters the residuals are jointly affine in (``model.linear_params()``)."""
         return self.model.linear_params()
+
+    def rescaling_directions(self, theta) -> np.ndarray | None:
+        """Tangents of the model's known symmetries at theta (e.g. ReLU rescalings), (k, P),
+        or None for a model without them."""
+        return self.model.rescaling_directions(self._theta(theta))
 
     def unstable(self, thetas) -> np.ndarray | None:
         """Whether the model's linearised dynamics are unstable at each row of ``thetas``
@@ -335,6 +341,10 @@ class FunctionProblem:
 
     def unstable(self, thetas) -> None:
         """No stability test for a callable."""
+        return None
+
+    def rescaling_directions(self, theta) -> None:
+        """No known symmetries for a callable."""
         return None
 
     def plane_dtypes(self) -> tuple[str, ...]:

@@ -1,65 +1,88 @@
 """Spurious valleys of recurrent-neuron error surfaces: predicted from theory, detected in a
-scanned :class:`~fastsurf.scan.Surface`, and compared (Horn et al. 2009, §III and §V).
+scanned :class:`~fastsurf.scan.Surface`, and compared.
 
-Theory (DESIGN §6), in the scan's axes (x, y) = (w1, w2) for first-order neurons and
-(w2, w3) for second-order ones:
+Theory after Horn, De Jesús & Hagan, *Spurious valleys in the error surface of recurrent
+networks — analysis and avoidance*, IEEE Trans. Neural Networks 20(4), 2009 ("Horn et al."), in
+the scan's axes (x, y) = (w1, w2) for first-order neurons and (w2, w3) for second-order ones.
+One function per valley family; :func:`predict` composes them:
 
-* ``"input-zero"`` — with zero initial conditions w1 = 0 gives a ≡ 0: a valley wherever the net
-  is unstable (elsewhere the surface is smooth across w1 = 0).
-* ``"root"`` — linear neuron: a(T) = w1 g_T(w2) (Horn eq. 2), so every real root r of g_T with
-  |r| > 1 is a line w2 = r (reported when the outputs grow enough to make a valley:
-  |r|^T >= ``min_growth``). ``"near-root"``: a complex pair r ± iε close to the real axis
-  (|ε| <= ``near_real`` |r|) makes |g_T| dip sharply at w2 = Re r, which is a valley too.
-  With several sequences each has its own roots; a root valley survives in the summed SSE
-  only where every other sequence has a root within ``survive_tol`` (else the other
-  sequences' exploding outputs fill it).
-* ``"output-zero"`` — tansig and second-order neurons: the exact counterpart of Horn's eq. 18 —
-  the curve on which the final output a(T) crosses zero in the unstable region, traced column by
-  column (bisection on the simulated output). For small |w1| it starts at the linear root and
-  bends once the outputs saturate. For the second-order linear neuron a(T) is a polynomial in
-  (w2, w3) and this curve is exactly its zero set. What we found: where the feedback is
-  unstable with real characteristic roots (outside the stability triangle, w3 > -w2^2/4) the
-  zero set is a few smooth curves; where the roots are complex (w3 < -w2^2/4 and |w3| > 1) a(T)
-  oscillates in sign on a scale finer than any practical grid, the zero set fills the region
-  and the SSE there is a fine washboard of valleys (fastsurf reports it as broad blobs).
-* ``"saturation"`` — tansig: with a(k-1) = ±1 the output crosses the target t(k) on the line
-  w1 = (atanh t(k) ∓ w2) / p(k) (our reading of the garbled eq. 19); kept only where the simulated
-  a(k-1) is within ``saturation_tol`` of ±1.
-* cascades (the paper is cut off): :func:`characterize` compares the output sign patterns on
-  the two sides of a detected valley; a valley where the signs of all outputs from some k0 on
-  flip together is labelled a cascade.
+* :func:`predict_input_zero` — ``"input-zero"`` (Horn et al. §III, Fig. 3, and §V): with zero
+  initial conditions and f(0) = 0, w1 = 0 gives a ≡ 0, a valley wherever the net is unstable
+  (elsewhere the surface is smooth across w1 = 0).
+* :func:`predict_roots` — ``"root"`` and ``"near-root"`` (Horn et al. §III eq. 2 and §IV): the
+  linear neuron's a(T) = w1 g_T(w2), so every real root r of g_T with |r| > 1 is a line w2 = r,
+  frozen as T grows; a complex pair close to the real axis makes |g_T| dip sharply at its real
+  part, which is a valley too. With several sequences a root valley survives in the summed SSE
+  only where every other sequence has a root nearby.
+* :func:`predict_output_zero` — ``"output-zero"`` (the exact counterpart of Horn et al. §V,
+  eq. 18, the bent root valley of the tansig neuron): the curves on which the final output a(T)
+  crosses zero in the unstable region, traced on a grid and bisected. For small |w1| they start
+  at the linear roots and bend once the outputs saturate. For the second-order linear neuron a(T)
+  is a polynomial in (w2, w3) and these curves are exactly its zero set. What we found: where the
+  feedback is unstable with real characteristic roots (outside the stability triangle,
+  w3 > -w2^2/4) the zero set is a few smooth curves; where the roots are complex
+  (w3 < -w2^2/4 and |w3| > 1) a(T) oscillates in sign on a scale finer than any practical grid,
+  the zero set fills the region and the SSE there is a fine washboard of valleys (reported as
+  broad blobs).
+* :func:`predict_saturation` — ``"saturation"`` (Horn et al. §V, eq. 19): with a(k-1) = ±1 the
+  output crosses the target t(k) on the line w1 = (atanh t(k) ∓ w2) / p(k) (our reading of the
+  garbled equation), kept where the simulated a(k-1) is within ``saturation_tol`` of ±1.
+* cascades (Horn et al. §V, where our copy of the paper is cut off): :func:`characterize`
+  compares the output sign patterns on the two sides of a detected valley; a valley where the
+  signs of all outputs from some k0 on flip together is labelled a cascade.
+
+The theory talks to the objective only through ``Problem``'s capabilities: ``describe()`` (is
+this one of Horn's neurons?), ``outputs_at`` (a(k) for a batch of parameter vectors, by a
+parallel kernel), ``outputs`` and ``unstable`` (the feedback's spectral radius above 1), and the
+``data`` it was built with (inputs and targets enter the equations).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import ndimage
 
+from ._results import Result
 from ._validation import as_float_array, as_theta, check_int, check_real
+from .data import SequenceData
+from .problem import Objective, Problem
 from .roots import polynomial_roots, response_coefficients
+from .scan import Profile, Surface, line
+
+__all__ = ["Comparison", "Valley", "ValleyCharacter", "characterize", "compare",
+           "cross_sections", "detect", "final_outputs", "predict", "predict_input_zero",
+           "predict_output_zero", "predict_roots", "predict_saturation", "refine"]
+
+#: Transfer functions with f(0) = 0, for which w1 = 0 and zero initial outputs give a ≡ 0.
+_ZERO_AT_ZERO = ("purelin", "tansig")
 
 
-@dataclass
-class Valley:
+@dataclass(repr=False)
+class Valley(Result):
     """One valley curve in scan coordinates.
 
     Attributes
     ----------
     kind : str
-        "input-zero", "root", "output-zero", "saturation", or "detected".
+        "input-zero", "root", "near-root", "output-zero", "saturation", or "detected".
     x, y : ndarray
         Points along the valley.
     root : float or None
-        The polynomial root of a "root" valley.
+        The polynomial root of a "root" (or the real part of a "near-root") valley.
     sequence : int or None
         Sequence whose response defines the valley (None: the summed SSE).
     survives : bool or None
         Whether a per-sequence valley survives in the summed SSE (linear neuron).
     meta : dict
-        Extra information (e.g. the step k of a saturation line, the cascade index).
+        Extra information: the step k and sign of a saturation line, the complex root of a
+        near-root valley; for detected valleys their direction ("along-x" or "along-y"), number
+        of cells, and the scan's cell size ``cell`` = [dx, dy] and ``window`` = [x0, x1, y0, y1].
     """
 
     kind: str
@@ -74,55 +97,247 @@ class Valley:
         return len(self.x)
 
 
-# --- prediction ----------------------------------------------------------------------------------
-def _check_neuron(problem):
-    from .models.recurrent import RecurrentNeuron
-    from .problem import Problem
-    if not isinstance(problem, Problem) or not isinstance(problem.model, RecurrentNeuron):
-        raise TypeError("valley theory applies to a fastsurf.Problem of a RecurrentNeuron, "
-                        f"got {type(problem).__name__}")
-    m = problem.model
-    if m.input_delays != (0,) or m.bias or m.feedback_delays > 2:
+# --- the neuron and the window ------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Window:
+    """A checked prediction set-up: the neuron's description, its data and the traced grid."""
+
+    transfer: str
+    delays: int
+    data: SequenceData
+    axes: tuple[int, int]
+    center: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+
+    @property
+    def zero_start(self) -> bool:
+        """Zero initial outputs a(0), a(-1), ... for every sequence."""
+        return bool(np.all(self.data.initial_outputs(self.delays) == 0))
+
+    @property
+    def first_order_w1w2(self) -> bool:
+        """A first-order neuron scanned over (w1, w2)."""
+        return self.delays == 1 and self.axes == (0, 1)
+
+
+def _check_neuron(problem) -> tuple[dict, SequenceData]:
+    """Horn's neuron behind ``problem`` (its description) and its sequence data, or a clear
+    TypeError / ValueError."""
+    describe = getattr(problem, "describe", None)
+    desc = describe() if callable(describe) else {}
+    if desc.get("model") != "RecurrentNeuron" or not isinstance(getattr(problem, "data", None),
+                                                                 SequenceData):
+        got = type(problem).__name__
+        if desc.get("model", got) != got:
+            got += f" of {desc['model']}"
+        raise TypeError(f"valley theory applies to a fastsurf.Problem of a RecurrentNeuron, "
+                        f"got {got}")
+    if (tuple(desc["input_delays"]) != (0,) or desc["bias"]
+            or desc["feedback_delays"] not in (1, 2)):
         raise ValueError("valley theory is implemented for Horn's neurons: input_delays=(0,), "
-                         "bias=False, feedback_delays 1 or 2; got " + repr(m))
-    return m, problem.data
+                         "bias=False, feedback_delays 1 or 2; got "
+                         f"RecurrentNeuron(transfer={desc['transfer']!r}, "
+                         f"feedback_delays={desc['feedback_delays']}, "
+                         f"input_delays={tuple(desc['input_delays'])}, bias={desc['bias']})")
+    return desc, problem.data
 
 
-def final_outputs(problem, thetas: np.ndarray, seq: int) -> np.ndarray:
-    """a(T) of sequence ``seq`` at each row of ``thetas`` (vectorized over the rows)."""
-    m, d = problem.model, problem.data
-    p, a0 = d.p[seq], d.initial_outputs(m.feedback_delays)[seq]
-    D = m.feedback_delays
-    hist = [np.full(thetas.shape[0], a0[j]) for j in range(D)]   # hist[j] = a(k-1-j)
-    f = {"purelin": lambda v: v, "tansig": np.tanh,
-         "logsig": lambda v: 0.5 * (1 + np.tanh(0.5 * v))}[m.transfer]
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(p.shape[0]):
-            n = thetas[:, 0] * p[k]
-            for j in range(D):
-                n = n + thetas[:, 1 + j] * hist[j]
-            hist = [f(n)] + hist[:-1]
-    return hist[0]
+def _window(problem, ranges, axes, center, resolution) -> _Window:
+    desc, data = _check_neuron(problem)
+    P = problem.n_params
+    D = int(desc["feedback_delays"])
+    axes = tuple(axes) if axes is not None else ((0, 1) if D == 1 else (1, 2))
+    if len(axes) != 2 or axes[0] == axes[1] or not all(0 <= a < P for a in axes):
+        raise ValueError(f"axes must be two different parameter indices below {P}, got {axes}")
+    if center is None:
+        if P > 2:
+            raise ValueError("center is required: the values of the parameters not in axes")
+        center = np.zeros(P)
+    center = as_theta("center", center, P)
+    (x0, x1), (y0, y1) = ranges if ranges is not None else ((-2.0, 2.0), (-5.0, 5.0))
+    if not (x1 > x0 and y1 > y0):
+        raise ValueError(f"ranges must satisfy min < max, got {ranges}")
+    resolution = check_int("resolution", resolution, minimum=20)
+    return _Window(transfer=desc["transfer"], delays=D, data=data, axes=axes, center=center,
+                   xs=np.linspace(x0, x1, resolution), ys=np.linspace(y0, y1, resolution))
 
 
-def _unstable(model, thetas: np.ndarray) -> np.ndarray:
-    """Whether the linearised feedback is unstable (spectral radius > 1)."""
-    if model.feedback_delays == 1:
-        return np.abs(thetas[:, 1]) > 1.0
-    w2, w3 = thetas[:, 1], thetas[:, 2]
-    disc = w2 * w2 + 4 * w3
-    sq = np.sqrt(np.abs(disc))
-    rho = np.where(disc >= 0, np.maximum(np.abs(w2 + sq), np.abs(w2 - sq)) / 2,
-                   np.sqrt(np.abs(w3)))
-    return rho > 1.0
+def _thetas(center: np.ndarray, axes: tuple[int, int], x, y) -> np.ndarray:
+    """Parameter vectors with theta[axes[0]] = x, theta[axes[1]] = y, the rest from center."""
+    x = np.asarray(x, dtype=float)
+    thetas = np.repeat(center[None, :], x.size, axis=0)
+    thetas[:, axes[0]] = x
+    thetas[:, axes[1]] = y
+    return thetas
 
 
-def _bisect_zero(problem, base, axis, lo, hi, flo, seq, iterations=60):
-    """Vectorized bisection of a(T) = 0 along parameter ``axis`` for every bracket at once."""
+def _unstable(problem, thetas: np.ndarray) -> np.ndarray:
+    """``problem.unstable(thetas)``: the feedback's spectral radius exceeds 1."""
+    unstable = problem.unstable(thetas)
+    if unstable is None:
+        raise TypeError(f"{type(problem).__name__} has no stability test (Problem.unstable)")
+    return np.asarray(unstable, dtype=bool)
+
+
+def final_outputs(problem: Problem, thetas, seq: int) -> np.ndarray:
+    """a(T) of sequence ``seq`` at each row of ``thetas``: column ``seq`` of
+    ``problem.outputs_at(thetas)``.
+
+    Parameters
+    ----------
+    problem : Problem
+        Of a sequence model.
+    thetas : array_like, shape (m, P)
+    seq : int
+        Sequence index.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+    """
+    seq = check_int("seq", seq, minimum=0, maximum=problem.data.n_seq - 1)
+    return problem.outputs_at(thetas)[:, seq]
+
+
+# --- prediction, one function per valley family -------------------------------------------------
+def _input_zero(w: _Window) -> list[Valley]:
+    (x0, x1), (y0, y1) = (w.xs[0], w.xs[-1]), (w.ys[0], w.ys[-1])
+    if not (w.first_order_w1w2 and w.zero_start and w.transfer in _ZERO_AT_ZERO
+            and x0 <= 0.0 <= x1):
+        return []
+    out = []
+    for lo, hi in ((y0, -1.0), (1.0, y1)):
+        if hi > lo:
+            yy = np.linspace(lo, hi, w.xs.size)
+            out.append(Valley("input-zero", np.zeros_like(yy), yy,
+                              meta={"reason": "a(0) = 0 and w1 = 0 give a = 0"}))
+    return out
+
+
+def predict_input_zero(problem: Problem, ranges=None, axes=None, center=None,
+                       resolution: int = 400) -> list[Valley]:
+    """The valley w1 = 0 of a first-order neuron with zero initial outputs.
+
+    Horn et al. (2009), §III (Fig. 3) and §V: with a(0) = 0 and w1 = 0 the output stays
+    a(k) = f(0) = 0 whatever w2, so the SSE along the line is the sum of the squared targets,
+    a valley where the net is unstable (|w2| > 1) and the surface rises on both sides.
+
+    Parameters
+    ----------
+    problem : Problem
+        A first-order RecurrentNeuron with input_delays=(0,) and no bias.
+    ranges : ((x0, x1), (y0, y1)), optional
+        Scan window (default ((-2, 2), (-5, 5))).
+    axes : (int, int), optional
+        Scanned parameters (default (0, 1) = (w1, w2) for first-order, (1, 2) = (w2, w3) for
+        second-order neurons); this family lives in the (w1, w2) plane of a first-order neuron.
+    center : array_like, optional
+        Values of the parameters that are not scanned (required when some are not).
+    resolution : int
+        Points along each valley (>= 20).
+
+    Returns
+    -------
+    list of Valley
+        Kind "input-zero": the parts w2 < -1 and w2 > 1 of the line w1 = 0 inside the window;
+        empty when the initial outputs are not zero, f(0) != 0 (logsig), the scan is not the
+        (w1, w2) plane of a first-order neuron or the window does not contain w1 = 0.
+    """
+    return _input_zero(_window(problem, ranges, axes, center, resolution))
+
+
+def _roots_apply(w: _Window) -> bool:
+    """The root theory is complete: a linear first-order neuron from zero, over (w1, w2)."""
+    return w.first_order_w1w2 and w.transfer == "purelin" and w.zero_start
+
+
+def _roots(w: _Window, survive_tol: float, min_growth: float, near_real: float) -> list[Valley]:
+    if not _roots_apply(w):
+        return []
+    data, xs = w.data, w.xs
+    y0, y1 = w.ys[0], w.ys[-1]
+    T = data.T
+    per_seq, near = [], []
+    for s in range(data.n_seq):
+        r = polynomial_roots(response_coefficients(data.p[s]))
+        grows = np.abs(r) ** T >= min_growth
+        real = r.imag == 0
+        per_seq.append(r[real & grows].real)
+        near.append(r[~real & grows & (r.imag > 0) & (np.abs(r.imag) <= near_real * np.abs(r))])
+    valleys = []
+    for s, rs in enumerate(per_seq):
+        for r in rs:
+            if not y0 <= r <= y1:
+                continue
+            survives = all(o.size and np.min(np.abs(o - r)) <= survive_tol * abs(r)
+                           for t, o in enumerate(per_seq) if t != s)
+            valleys.append(Valley("root", xs.copy(), np.full_like(xs, r), root=float(r),
+                                  sequence=s, survives=bool(survives)))
+        for z in near[s]:
+            if y0 <= z.real <= y1:
+                valleys.append(Valley("near-root", xs.copy(), np.full_like(xs, z.real),
+                                      root=float(z.real), sequence=s,
+                                      survives=True if data.n_seq == 1 else None,
+                                      meta={"complex_root": [z.real, z.imag]}))
+    return valleys
+
+
+def predict_roots(problem: Problem, ranges=None, axes=None, center=None,
+                  resolution: int = 400, survive_tol: float = 1e-3, min_growth: float = 10.0,
+                  near_real: float = 0.05) -> list[Valley]:
+    """Root valleys w2 = r of the first-order linear neuron.
+
+    Horn et al. (2009), §III, eq. 2: from a(0) = 0 the response is
+    a(k) = w1 {p(k) + w2 p(k-1) + ... + w2^(k-1) p(1)} = w1 g_k(w2), a polynomial in w2. A real
+    root r of g_T with |r| > 1 keeps a(T) small although the net is unstable, and (§IV) the root
+    is frozen: it stays a root of g_k for every later k, so the outputs stay small and the SSE
+    has a valley along w2 = r for every w1. It is reported when the outputs elsewhere grow
+    enough to make a valley, |r|^T >= ``min_growth``. A complex pair r ± iε close to the real
+    axis (|ε| <= ``near_real`` |r|) makes |g_T| dip sharply at w2 = Re r: a "near-root" valley.
+
+    Parameters
+    ----------
+    problem : Problem
+        A RecurrentNeuron("purelin") with one feedback delay, input_delays=(0,), no bias.
+    ranges : ((x0, x1), (y0, y1)), optional
+        Scan window (default ((-2, 2), (-5, 5))).
+    axes : (int, int), optional
+        Scanned parameters (default (0, 1) = (w1, w2) for first-order, (1, 2) = (w2, w3) for
+        second-order neurons); this family lives in the (w1, w2) plane of a first-order neuron.
+    center : array_like, optional
+        Values of the parameters that are not scanned (required when some are not).
+    resolution : int
+        Points along each valley (>= 20).
+    survive_tol : float
+        With several sequences (the SSE sums them) a sequence's root valley survives only where
+        every other sequence has a root within ``survive_tol`` |r| (else the other sequences'
+        exploding outputs fill it): ``Valley.survives``.
+    min_growth : float
+        A root r is a valley only if |r|^T >= min_growth.
+    near_real : float
+        Complex roots with |Im r| <= near_real |r| give "near-root" valleys.
+
+    Returns
+    -------
+    list of Valley
+        Kinds "root" (``root`` = r, ``sequence``, ``survives``) and "near-root" (``meta``
+        holds the complex root), sequence by sequence; empty unless the neuron is linear,
+        first-order and starts from zero.
+    """
+    w = _window(problem, ranges, axes, center, resolution)
+    survive_tol = check_real("survive_tol", survive_tol, minimum=0.0)
+    return _roots(w, survive_tol, min_growth, near_real)
+
+
+def _bisect_zero(problem, base, axis, seq, lo, hi, flo, iterations=60):
+    """Vectorized bisection of a(T) = 0 for every bracket at once: row r moves parameter
+    ``axis[r]`` between ``lo[r]`` and ``hi[r]`` and follows sequence ``seq[r]``."""
+    rows = np.arange(base.shape[0])
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
-        base[:, axis] = mid
-        fm = final_outputs(problem, base, seq)
+        base[rows, axis] = mid
+        fm = problem.outputs_at(base)[rows, seq]
         left = np.sign(fm) == np.sign(flo)
         lo = np.where(left, mid, lo)
         flo = np.where(left, fm, flo)
@@ -130,66 +345,187 @@ def _bisect_zero(problem, base, axis, lo, hi, flo, seq, iterations=60):
     return 0.5 * (lo + hi)
 
 
-def _zero_curves(problem, center, axes, xs, ys, seq, min_points):
-    """Curves where a(T) of sequence ``seq`` changes sign in the unstable region.
+def _output_zero(problem, w: _Window, min_points: int) -> list[Valley]:
+    """Curves where a(T) of each sequence changes sign in the unstable region.
 
-    Sign changes between neighbouring cells of an (ys, xs) grid, along either axis, are bisected
-    to the exact zero along that axis; cells holding a crossing are linked into curves by
-    8-connectivity.
+    Sign changes between neighbouring cells of the (ys, xs) grid, along either axis, are
+    bisected (all sequences and both directions together) to the exact zero along that axis;
+    cells holding a crossing are linked into curves by 8-connectivity.
     """
-    from scipy import ndimage
-    model = problem.model
+    xs, ys, axes, center = w.xs, w.ys, w.axes, w.center
     X, Y = np.meshgrid(xs, ys)
-    thetas = np.repeat(center[None, :], X.size, axis=0)
-    thetas[:, axes[0]] = X.ravel()
-    thetas[:, axes[1]] = Y.ravel()
-    vals = final_outputs(problem, thetas, seq).reshape(Y.shape)
-    ok = _unstable(model, thetas).reshape(Y.shape) & np.isfinite(vals)
-    sign = np.sign(vals)
-    cells = np.zeros(Y.shape, dtype=bool)
-    px, py, pc = [], [], []
-    for along in (0, 1):                      # 0: crossings along y, 1: along x
-        a = (slice(None, -1), slice(None)) if along == 0 else (slice(None), slice(None, -1))
-        b = (slice(1, None), slice(None)) if along == 0 else (slice(None), slice(1, None))
-        change = (sign[a] * sign[b] < 0) & ok[a] & ok[b]
-        ii, jj = np.nonzero(change)
-        if ii.size == 0:
-            continue
-        base = np.repeat(center[None, :], ii.size, axis=0)
-        if along == 0:
-            base[:, axes[0]] = xs[jj]
-            z = _bisect_zero(problem, base, axes[1], ys[ii], ys[ii + 1], vals[ii, jj], seq)
-            px.append(xs[jj])
-            py.append(z)
-        else:
-            base[:, axes[1]] = ys[ii]
-            z = _bisect_zero(problem, base, axes[0], xs[jj], xs[jj + 1], vals[ii, jj], seq)
-            px.append(z)
-            py.append(ys[ii])
-        cells[ii, jj] = True
-        pc.append(np.column_stack([ii, jj]))
-    if not px:
+    grid = _thetas(center, axes, X.ravel(), Y.ravel())
+    n_seq = w.data.n_seq
+    vals = problem.outputs_at(grid).reshape(Y.shape + (n_seq,))
+    unstable = _unstable(problem, grid).reshape(Y.shape)
+    brackets = []                             # (seq, along, ii, jj); along 0: crossings along y
+    for s in range(n_seq):
+        ok = unstable & np.isfinite(vals[..., s])
+        sign = np.sign(vals[..., s])
+        for along in (0, 1):
+            a = (slice(None, -1), slice(None)) if along == 0 else (slice(None), slice(None, -1))
+            b = (slice(1, None), slice(None)) if along == 0 else (slice(None), slice(1, None))
+            ii, jj = np.nonzero((sign[a] * sign[b] < 0) & ok[a] & ok[b])
+            if ii.size:
+                brackets.append((s, along, ii, jj))
+    if not brackets:
         return []
-    px, py, pc = np.concatenate(px), np.concatenate(py), np.concatenate(pc)
-    labels, n = ndimage.label(cells, structure=np.ones((3, 3)))
-    lab = labels[pc[:, 0], pc[:, 1]]
-    curves = []
-    for k in range(1, n + 1):
-        sel = lab == k
-        if np.count_nonzero(sel) >= min_points:
-            x, y = px[sel], py[sel]
-            # order along the curve's main direction
-            main = x if np.ptp(x) / np.ptp(xs) >= np.ptp(y) / np.ptp(ys) else y
-            order = np.argsort(main, kind="stable")
-            curves.append(np.column_stack([x[order], y[order]]))
-    return curves
+    seq = np.concatenate([np.full(ii.size, s) for s, _, ii, _ in brackets])
+    along = np.concatenate([np.full(ii.size, g) for _, g, ii, _ in brackets])
+    ii = np.concatenate([b[2] for b in brackets])
+    jj = np.concatenate([b[3] for b in brackets])
+    by_y = along == 0
+    base = _thetas(center, axes, xs[jj], ys[ii])
+    lo = np.where(by_y, ys[ii], xs[jj])
+    hi = np.where(by_y, ys[np.minimum(ii + 1, ys.size - 1)], xs[np.minimum(jj + 1, xs.size - 1)])
+    axis = np.where(by_y, axes[1], axes[0])
+    z = _bisect_zero(problem, base, axis, seq, lo, hi, vals[ii, jj, seq])
+    px = np.where(by_y, xs[jj], z)
+    py = np.where(by_y, z, ys[ii])
+    valleys = []
+    for s in range(n_seq):
+        mine = seq == s
+        if not mine.any():
+            continue
+        cells = np.zeros(Y.shape, dtype=bool)
+        cells[ii[mine], jj[mine]] = True
+        labels, n = ndimage.label(cells, structure=np.ones((3, 3)))
+        lab = labels[ii[mine], jj[mine]]
+        sx, sy = px[mine], py[mine]
+        for k in range(1, n + 1):
+            sel = lab == k
+            if np.count_nonzero(sel) >= min_points:
+                x, y = sx[sel], sy[sel]
+                # order along the curve's main direction
+                main = x if np.ptp(x) / np.ptp(xs) >= np.ptp(y) / np.ptp(ys) else y
+                order = np.argsort(main, kind="stable")
+                valleys.append(Valley("output-zero", x[order], y[order], sequence=s,
+                                      survives=True if n_seq == 1 else None))
+    return valleys
 
 
-def predict(problem, ranges=None, axes=None, center=None, resolution: int = 400,
+def predict_output_zero(problem: Problem, ranges=None, axes=None, center=None,
+                        resolution: int = 400, min_points: int = 5) -> list[Valley]:
+    """Curves on which the final output a(T) crosses zero where the net is unstable.
+
+    The exact counterpart of Horn et al. (2009), §V, eq. 18: once the tansig neuron's output
+    saturates at some time t, the later, still small outputs follow
+    a(t+k) ≈ w1 {p(t+k) + w2 p(t+k-1) + ... + w2^(k-1) p(t+1)} + w2^k a(t), a polynomial in w2
+    whose root moves with w1, so the root valley of eq. 2 bends. Instead of the approximation
+    the curves are traced on the simulated outputs: sign changes of a(T) between neighbouring
+    grid cells in the unstable region (``Problem.unstable``) are bisected to the zero (60
+    halvings) and linked into curves. For a linear neuron they are the zero set of the response
+    polynomial (eq. 2, in (w2, w3) for the second-order neuron).
+
+    Parameters
+    ----------
+    problem : Problem
+        A RecurrentNeuron with input_delays=(0,), no bias and 1 or 2 feedback delays.
+    ranges : ((x0, x1), (y0, y1)), optional
+        Scan window (default ((-2, 2), (-5, 5))).
+    axes : (int, int), optional
+        Scanned parameters: default (0, 1) = (w1, w2) for first-order, (1, 2) = (w2, w3) for
+        second-order neurons.
+    center : array_like, optional
+        Values of the parameters that are not scanned (required when some are not).
+    resolution : int
+        Grid points per axis used to trace the curves (>= 20).
+    min_points : int
+        Shortest curve (in traced points) that is reported.
+
+    Returns
+    -------
+    list of Valley
+        Kind "output-zero", sequence by sequence (``sequence``; ``survives`` True for a single
+        sequence, else None: whether it survives in the summed SSE is not decided).
+    """
+    w = _window(problem, ranges, axes, center, resolution)
+    return _output_zero(problem, w, min_points)
+
+
+def _saturation(problem, w: _Window, tol: float, min_points: int) -> list[Valley]:
+    """Horn eq. 19 lines, checked against the simulated a(k-1): one ``outputs_at`` call per
+    step k for all sequences and signs."""
+    if not (w.first_order_w1w2 and w.transfer == "tansig"):
+        return []
+    data, xs, ys = w.data, w.xs, w.ys
+    found = []                                  # ((seq, k, sign order), Valley)
+    w2 = ys[np.abs(ys) > 1.0]
+    for k in range(1, data.T):                  # 0-based step k: a(k-1) is a(k) in 1-based time
+        lines = []
+        for seq in range(data.n_seq):
+            p, t = data.p[seq, k], data.t[seq, k]
+            if p == 0.0 or abs(t) >= 1.0:
+                continue
+            for order, s in enumerate((1.0, -1.0)):
+                w1 = (math.atanh(t) - s * w2) / p
+                inside = (w1 >= xs[0]) & (w1 <= xs[-1])
+                if np.count_nonzero(inside) >= min_points:
+                    lines.append((seq, order, s, w1[inside], w2[inside]))
+        if not lines:
+            continue
+        thetas = _thetas(w.center, w.axes, np.concatenate([ln[3] for ln in lines]),
+                         np.concatenate([ln[4] for ln in lines]))
+        prev = problem.outputs_at(thetas, step=k)        # a(k - 1) of the 1-based step k + 1
+        start = 0
+        for seq, order, s, x, y in lines:
+            ok = np.abs(prev[start:start + x.size, seq] - s) < tol
+            start += x.size
+            if np.count_nonzero(ok) >= min_points:
+                found.append(((seq, k, order), Valley("saturation", x[ok], y[ok], sequence=seq,
+                                                      meta={"k": k + 1, "sign": s})))
+    return [v for _, v in sorted(found, key=lambda item: item[0])]
+
+
+def predict_saturation(problem: Problem, ranges=None, axes=None, center=None,
+                       resolution: int = 400, saturation_tol: float = 0.02,
+                       min_points: int = 5) -> list[Valley]:
+    """Saturation lines of the first-order tansig neuron.
+
+    Horn et al. (2009), §V, eq. 19: when a(k-1) is saturated at s = ±1, a(k) = tansig(w1 p(k)
+    + w2 s) switches between the saturation levels and on the way crosses the target t(k);
+    the other outputs being saturated and unchanging, that one matching output makes a valley
+    along w1 = (atanh t(k) - s w2) / p(k) (our reading of the garbled equation). A line is kept
+    where the simulated a(k-1) is within ``saturation_tol`` of s (unstable part |w2| > 1).
+
+    Parameters
+    ----------
+    problem : Problem
+        A RecurrentNeuron("tansig") with one feedback delay, input_delays=(0,), no bias.
+    ranges : ((x0, x1), (y0, y1)), optional
+        Scan window (default ((-2, 2), (-5, 5))).
+    axes : (int, int), optional
+        Scanned parameters (default (0, 1) = (w1, w2) for first-order, (1, 2) = (w2, w3) for
+        second-order neurons); this family lives in the (w1, w2) plane of a first-order neuron.
+    center : array_like, optional
+        Values of the parameters that are not scanned (required when some are not).
+    resolution : int
+        Points per axis (>= 20); the lines are sampled at the w2 grid values.
+    saturation_tol : float
+        How close to ±1 the previous output must be.
+    min_points : int
+        Shortest line (in points) that is reported.
+
+    Returns
+    -------
+    list of Valley
+        Kind "saturation" with ``meta`` = {"k": k (1-based), "sign": s}, ordered by sequence,
+        step and sign (+1 first); empty unless the neuron is tansig and first-order.
+    """
+    w = _window(problem, ranges, axes, center, resolution)
+    return _saturation(problem, w, saturation_tol, min_points)
+
+
+def predict(problem: Problem, ranges=None, axes=None, center=None, resolution: int = 400,
             survive_tol: float = 1e-3, saturation_tol: float = 0.02,
             min_points: int = 5, min_growth: float = 10.0,
             near_real: float = 0.05) -> list[Valley]:
     """Valleys that theory predicts for a recurrent neuron, in scan coordinates.
+
+    Composes the valley families of Horn et al. (2009): :func:`predict_input_zero` (§III), then
+    for the linear first-order neuron from zero initial outputs :func:`predict_roots` (eq. 2,
+    complete for that neuron), otherwise :func:`predict_output_zero` (eq. 18) and, for the
+    first-order tansig neuron, :func:`predict_saturation` (eq. 19).
 
     Parameters
     ----------
@@ -218,103 +554,29 @@ def predict(problem, ranges=None, axes=None, center=None, resolution: int = 400,
     Returns
     -------
     list of Valley
+        Input-zero valleys first, then root and near-root valleys (linear neuron) or
+        output-zero curves and saturation lines.
+
+    Examples
+    --------
+    Horn et al.'s Fig. 3: a linear neuron, teacher (0.5, 0.5), T = 100, a(0) = 0.
+
+    >>> import fastsurf as fs
+    >>> model = fs.RecurrentNeuron("purelin")
+    >>> prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=100, seed=0))
+    >>> pred = fs.valleys.predict(prob, ranges=((-2, 2), (-5, 5)))
+    >>> [v.kind for v in pred]
+    ['input-zero', 'input-zero', 'root', 'root', 'root']
+    >>> sorted(round(v.root, 4) for v in pred if v.kind == "root")
+    [-1.2021, 1.0365, 1.1577]
     """
-    model, data = _check_neuron(problem)
-    P = model.n_params
-    D = model.feedback_delays
-    axes = tuple(axes) if axes is not None else ((0, 1) if D == 1 else (1, 2))
-    if len(axes) != 2 or axes[0] == axes[1] or not all(0 <= a < P for a in axes):
-        raise ValueError(f"axes must be two different parameter indices below {P}, got {axes}")
-    if center is None:
-        if P > 2:
-            raise ValueError("center is required: the values of the parameters not in axes")
-        center = np.zeros(P)
-    center = as_theta("center", center, P)
-    (x0, x1), (y0, y1) = ranges if ranges is not None else ((-2.0, 2.0), (-5.0, 5.0))
-    if not (x1 > x0 and y1 > y0):
-        raise ValueError(f"ranges must satisfy min < max, got {ranges}")
-    resolution = check_int("resolution", resolution, minimum=20)
+    w = _window(problem, ranges, axes, center, resolution)
     survive_tol = check_real("survive_tol", survive_tol, minimum=0.0)
-    xs = np.linspace(x0, x1, resolution)
-    ys = np.linspace(y0, y1, resolution)
-    valleys: list[Valley] = []
-    a0 = data.initial_outputs(D)
-    first_order_w1w2 = D == 1 and axes == (0, 1)
-
-    if first_order_w1w2 and np.all(a0 == 0) and x0 <= 0.0 <= x1:
-        for lo, hi in ((y0, -1.0), (1.0, y1)):
-            if hi > lo:
-                yy = np.linspace(lo, hi, resolution)
-                valleys.append(Valley("input-zero", np.zeros_like(yy), yy,
-                                      meta={"reason": "a(0) = 0 and w1 = 0 give a = 0"}))
-
-    if first_order_w1w2 and model.transfer == "purelin" and np.all(a0 == 0):
-        T = data.T
-        per_seq, near = [], []
-        for s in range(data.n_seq):
-            r = polynomial_roots(response_coefficients(data.p[s]))
-            grows = np.abs(r) ** T >= min_growth
-            real = r.imag == 0
-            per_seq.append(r[real & grows].real)
-            near.append(r[~real & grows & (r.imag > 0) & (np.abs(r.imag) <= near_real * np.abs(r))])
-        for s, rs in enumerate(per_seq):
-            for r in rs:
-                if not y0 <= r <= y1:
-                    continue
-                survives = all(o.size and np.min(np.abs(o - r)) <= survive_tol * abs(r)
-                               for t, o in enumerate(per_seq) if t != s)
-                valleys.append(Valley("root", xs.copy(), np.full_like(xs, r), root=float(r),
-                                      sequence=s, survives=bool(survives)))
-            for z in near[s]:
-                if y0 <= z.real <= y1:
-                    valleys.append(Valley("near-root", xs.copy(), np.full_like(xs, z.real),
-                                          root=float(z.real), sequence=s,
-                                          survives=True if data.n_seq == 1 else None,
-                                          meta={"complex_root": [z.real, z.imag]}))
-        return valleys
-
-    for s in range(data.n_seq):
-        for c in _zero_curves(problem, center, axes, xs, ys, s, min_points):
-            valleys.append(Valley("output-zero", c[:, 0], c[:, 1], sequence=s,
-                                  survives=True if data.n_seq == 1 else None))
-
-    if first_order_w1w2 and model.transfer == "tansig":
-        valleys.extend(_saturation_lines(problem, center, xs, ys, saturation_tol, min_points))
-    return valleys
-
-
-def _saturation_lines(problem, center, xs, ys, tol, min_points):
-    """Horn eq. 19: w1 = (atanh t(k) - s w2) / p(k) where a(k-1) = s = ±1."""
-    data = problem.data
-    out = []
-    for seq in range(data.n_seq):
-        p, t = data.p[seq], data.t[seq]
-        for k in range(1, p.shape[0]):      # a(k-1) with k-1 >= 1 (0-based k here)
-            if p[k] == 0.0 or abs(t[k]) >= 1.0:
-                continue
-            for s in (1.0, -1.0):
-                w2 = ys[np.abs(ys) > 1.0]
-                w1 = (math.atanh(t[k]) - s * w2) / p[k]
-                inside = (w1 >= xs[0]) & (w1 <= xs[-1])
-                if np.count_nonzero(inside) < min_points:
-                    continue
-                w1, w2 = w1[inside], w2[inside]
-                thetas = np.column_stack([w1, w2])
-                prev = _outputs_upto(problem, thetas, seq, k)  # a(k-1) in 1-based time
-                ok = np.abs(prev - s) < tol
-                if np.count_nonzero(ok) >= min_points:
-                    out.append(Valley("saturation", w1[ok], w2[ok], sequence=seq,
-                                      meta={"k": k + 1, "sign": s}))
-    return out
-
-
-def _outputs_upto(problem, thetas, seq, steps):
-    """a(steps) (1-based) of a first-order tansig neuron for each row of thetas."""
-    d = problem.data
-    a = np.full(thetas.shape[0], d.initial_outputs(1)[seq, 0])
-    for k in range(steps):
-        a = np.tanh(thetas[:, 0] * d.p[seq, k] + thetas[:, 1] * a)
-    return a
+    valleys = _input_zero(w)
+    if _roots_apply(w):
+        return valleys + _roots(w, survive_tol, min_growth, near_real)
+    return (valleys + _output_zero(problem, w, min_points)
+            + _saturation(problem, w, saturation_tol, min_points))
 
 
 # --- detection -----------------------------------------------------------------------------------
@@ -355,7 +617,7 @@ def _transverse_minima(L: np.ndarray, window: int, prominence: float) -> np.ndar
     return strict | notch
 
 
-def detect(surface, window: int = 3, prominence: float = 0.3,
+def detect(surface: Surface, window: int = 3, prominence: float = 0.3,
            min_cells: int = 5) -> list[Valley]:
     """Valley curves in a scanned surface.
 
@@ -365,9 +627,9 @@ def detect(surface, window: int = 3, prominence: float = 0.3,
     basin), or a strict minimum of the cross-section after removing its local linear trend
     (second difference >= 2 * prominence decades, a local maximum): a valley narrower than a cell
     on a steep background shows only as such a notch. Columns are searched for minima along y
-    (valleys running along x) and rows for
-    minima along x (valleys running along y); the cells of each kind are linked into curves by
-    8-connectivity, and curves shorter than ``min_cells`` are dropped.
+    (valleys running along x) and rows for minima along x (valleys running along y); the cells
+    of each kind are linked into curves by 8-connectivity, and curves shorter than
+    ``min_cells`` are dropped.
 
     Resolution: a valley is found whatever its width, even far narrower than one cell, provided
     it lowers the nearest cell by more than the background's curvature (``prominence``); it is
@@ -375,11 +637,24 @@ def detect(surface, window: int = 3, prominence: float = 0.3,
     it). Two valleys less than two cells apart merge into one. +inf cells count as higher than
     any finite cell and never make a notch.
 
+    Parameters
+    ----------
+    surface : Surface
+        A scan with at least 3x3 cells.
+    window : int
+        Cells on each side within which a minimum must rise by ``prominence``.
+    prominence : float
+        Rise in decades of loss (>= 0).
+    min_cells : int
+        Shortest curve that is reported.
+
     Returns
     -------
-    list of Valley (kind "detected", meta["direction"] = "along-x" or "along-y")
+    list of Valley
+        Kind "detected"; ``meta`` holds "direction" ("along-x" or "along-y"), "cells", and the
+        scan's "cell" = [dx, dy] and "window" = [x0, x1, y0, y1], so that :func:`compare` can
+        measure distances in cells without the surface.
     """
-    from scipy import ndimage
     window = check_int("window", window, minimum=1)
     prominence = check_real("prominence", prominence, minimum=0.0)
     min_cells = check_int("min_cells", min_cells, minimum=1)
@@ -388,6 +663,7 @@ def detect(surface, window: int = 3, prominence: float = 0.3,
         raise ValueError(f"surface.values must be 2-D with at least 3x3 cells, got {values.shape}")
     with np.errstate(divide="ignore"):
         L = np.where(np.isfinite(values), np.log10(np.maximum(values, 1e-300)), np.inf)
+    cell, frame = _surface_frame(surface)
     out = []
     for direction, mask in (("along-x", _transverse_minima(L, window, prominence)),
                             ("along-y", _transverse_minima(L.T, window, prominence).T)):
@@ -398,11 +674,20 @@ def detect(surface, window: int = 3, prominence: float = 0.3,
                 continue
             order = np.argsort(jj if direction == "along-x" else ii, kind="stable")
             out.append(Valley("detected", surface.x[jj[order]], surface.y[ii[order]],
-                              meta={"direction": direction, "cells": int(ii.size)}))
+                              meta={"direction": direction, "cells": int(ii.size),
+                                    "cell": list(cell), "window": list(frame)}))
     return out
 
 
-def refine(valley: Valley, problem, surface, samples: int = 201, zooms: int = 6) -> Valley:
+def _surface_frame(surface) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
+    """The cell size (dx, dy) and window (x0, x1, y0, y1) of a scan."""
+    x, y = surface.x, surface.y
+    return ((float(x[1] - x[0]), float(y[1] - y[0])),
+            (float(x[0]), float(x[-1]), float(y[0]), float(y[-1])))
+
+
+def refine(valley: Valley, problem: Objective, surface: Surface, samples: int = 201,
+           zooms: int = 6) -> Valley:
     """Sharpen a detected valley below the grid spacing.
 
     Each point moves along its transverse grid line, within ±1 cell, to the valley: ``samples``
@@ -411,6 +696,24 @@ def refine(valley: Valley, problem, surface, samples: int = 201, zooms: int = 6)
     loss (the detection criterion) rather than the lowest sample: a valley can be many orders of
     magnitude narrower than the samples on a steep background, where the lowest sample sits on
     the background's low side but the notch still shows as a curvature peak.
+
+    Parameters
+    ----------
+    valley : Valley
+        A detected valley (``meta["direction"]`` says which way is transverse).
+    problem : Objective
+        The scanned objective (``losses`` is used).
+    surface : Surface
+        The scan the valley was detected in.
+    samples : int
+        Evaluations per zoom (>= 5).
+    zooms : int
+        Zoom steps after the first pass (>= 0).
+
+    Returns
+    -------
+    Valley
+        Same kind, with ``meta["refined"] = True``.
     """
     samples = check_int("samples", samples, minimum=5)
     zooms = check_int("zooms", zooms, minimum=0)
@@ -436,38 +739,42 @@ def refine(valley: Valley, problem, surface, samples: int = 201, zooms: int = 6)
 
 
 # --- comparison ----------------------------------------------------------------------------------
-@dataclass
-class Comparison:
+@dataclass(repr=False)
+class Comparison(Result):
     """Predicted against detected valleys.
 
     Attributes
     ----------
     matched : list of (Valley, Valley, float, float)
-        (predicted, detected, median distance in cells, coverage): coverage is the share of the
-        predicted points within ``tol`` cells of the detected curve.
+        (predicted, detected, median distance, coverage): coverage is the share of the
+        predicted points within ``tol`` of the detected curve.
     missed : list of Valley
         Predicted valleys with no detected counterpart.
     unexpected : list of Valley
         Detected valleys that match no prediction.
+    units : {"cells", "parameter units"}
+        Unit of the distances (and of ``tol``).
     """
 
     matched: list
     missed: list
     unexpected: list
+    units: str = "cells"
 
     def summary(self) -> str:
         """Counts by kind, and the matched root valleys with their distances."""
+        unit = self.units
         lines = [f"matched {len(self.matched)}, predicted-not-found {len(self.missed)}, "
                  f"found-not-predicted {len(self.unexpected)}"]
         matched = Counter(p.kind for p, *_ in self.matched)
         missed = Counter(p.kind for p in self.missed)
         for kind in sorted(set(matched) | set(missed)):
             dists = [d for p, _, d, _ in self.matched if p.kind == kind]
-            extra = f", median distance {np.median(dists):.2f} cells" if dists else ""
+            extra = f", median distance {np.median(dists):.2f} {unit}" if dists else ""
             lines.append(f"  {kind:12s} matched {matched[kind]}, not found {missed[kind]}{extra}")
         for p, _, dist, cov in self.matched:
             if p.root is not None:
-                lines.append(f"  {p.kind} w2 = {p.root:+.6f}: distance {dist:.3f} cells, "
+                lines.append(f"  {p.kind} w2 = {p.root:+.6f}: distance {dist:.3f} {unit}, "
                              f"coverage {cov:.0%}")
         for p in self.missed:
             if p.root is not None:
@@ -475,20 +782,68 @@ class Comparison:
         return "\n".join(lines)
 
 
-def compare(predicted, detected, surface, tol: float = 1.0,
-            min_coverage: float = 0.5) -> Comparison:
-    """Match predicted valleys to detected ones, distances measured in grid cells.
+def _comparison_frame(detected: Sequence[Valley], surface):
+    """(cell (dx, dy), window (x0, x1, y0, y1) or None, units) for :func:`compare`."""
+    if surface is not None:
+        cell, window = _surface_frame(surface)
+        return cell, window, "cells"
+    cells = {tuple(d.meta["cell"]) if "cell" in d.meta else None for d in detected}
+    windows = {tuple(d.meta["window"]) if "window" in d.meta else None for d in detected}
+    if len(cells) == 1 and len(windows) == 1 and None not in cells | windows:
+        return cells.pop(), windows.pop(), "cells"
+    return (1.0, 1.0), None, "parameter units"
+
+
+def compare(predicted: Sequence[Valley], detected: Sequence[Valley],
+            surface: Surface | None = None,
+            tol: float = 1.0, min_coverage: float = 0.5) -> Comparison:
+    """Match predicted valleys to detected ones.
 
     A predicted valley (restricted to the scan window) matches the detected curve that covers
-    most of its points within ``tol`` cells, if that coverage is at least ``min_coverage``.
+    most of its points within ``tol``, if that coverage is at least ``min_coverage``.
+
+    Parameters
+    ----------
+    predicted : sequence of Valley
+        E.g. from :func:`predict`.
+    detected : sequence of Valley
+        E.g. from :func:`detect`.
+    surface : Surface, optional
+        The scan the valleys were detected in: distances are measured in its grid cells and
+        predictions are restricted to its window. Without it, the cell size and window come
+        from the detected valleys' ``meta`` (:func:`detect` stores them there), so the result is
+        the same; when the detected valleys do not all carry one cell size and window (hand-made,
+        or detected in different scans), distances are in parameter units (Euclidean in the two
+        scan coordinates) and no window restriction applies (``Comparison.units`` says which).
+    tol : float
+        Distance within which a predicted point counts as covered (in ``Comparison.units``).
+    min_coverage : float
+        Smallest coverage that makes a match.
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> import fastsurf as fs
+    >>> model = fs.RecurrentNeuron("purelin")
+    >>> prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=100, seed=0))
+    >>> surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(256, 256),
+    ...                     progress=False)
+    >>> cmp = fs.valleys.compare(fs.valleys.predict(prob), fs.valleys.detect(surf))
+    >>> len(cmp.matched), len(cmp.missed), cmp.units
+    (5, 0, 'cells')
     """
     tol = check_real("tol", tol, minimum=0.0)
-    dx = surface.x[1] - surface.x[0]
-    dy = surface.y[1] - surface.y[0]
-    xmin, xmax, ymin, ymax = surface.x[0], surface.x[-1], surface.y[0], surface.y[-1]
+    (dx, dy), window, units = _comparison_frame(detected, surface)
     matched, missed, used = [], [], set()
     for p in predicted:
-        inside = (p.x >= xmin) & (p.x <= xmax) & (p.y >= ymin) & (p.y <= ymax)
+        if window is None:
+            inside = np.ones(len(p.x), dtype=bool)
+        else:
+            xmin, xmax, ymin, ymax = window
+            inside = (p.x >= xmin) & (p.x <= xmax) & (p.y >= ymin) & (p.y <= ymax)
         if not inside.any():
             continue
         px, py = p.x[inside] / dx, p.y[inside] / dy
@@ -505,18 +860,69 @@ def compare(predicted, detected, surface, tol: float = 1.0,
         else:
             missed.append(p)
     unexpected = [d for n, d in enumerate(detected) if n not in used]
-    return Comparison(matched=matched, missed=missed, unexpected=unexpected)
+    return Comparison(matched=matched, missed=missed, unexpected=unexpected, units=units)
 
 
 # --- cascades ------------------------------------------------------------------------------------
-def characterize(problem, valley: Valley, surface, offset: float = 2.0) -> dict:
+@dataclass(repr=False)
+class ValleyCharacter(Result):
+    """How the outputs differ on the two sides of a valley (:func:`characterize`).
+
+    Attributes
+    ----------
+    kind : {"cascade", "isolated", "none"}
+        "cascade" when every output from k0 on flips sign, "isolated" when only some do,
+        "none" when no output changes sign.
+    k0 : int or None
+        First step (1-based) whose output sign differs.
+    sequence : int or None
+        Sequence of that step.
+    flipped_share : float
+        Share of the steps k0..T of that sequence whose signs differ.
+    """
+
+    kind: str
+    k0: int | None = None
+    sequence: int | None = None
+    flipped_share: float = 0.0
+
+    def __getitem__(self, key: str):
+        """Dict-style access, ``res["kind"]`` (deprecated: use the attributes)."""
+        names = ("kind", "k0", "sequence", "flipped_share")
+        if key not in names:
+            raise KeyError(key)
+        warnings.warn(f"characterize() returns a ValleyCharacter; use .{key} instead of "
+                      f"[{key!r}]", DeprecationWarning, stacklevel=2)
+        return getattr(self, key)
+
+
+def characterize(problem: Problem, valley: Valley, surface: Surface,
+                 offset: float = 2.0) -> ValleyCharacter:
     """Describe a (detected) valley of a tansig neuron by the outputs on its two sides.
 
-    At the middle point of the valley the outputs a(1..T) are simulated one ``offset`` cells to
-    each side, transverse to the valley. Returns the first step k0 whose output sign differs,
-    the share of later steps whose signs differ too, and ``"cascade"`` when every output from
-    k0 on flips (a sign flip at k0 - 1 propagating through the saturated outputs), else
-    ``"isolated"`` (only some outputs change sign) or ``"none"``.
+    Horn et al. (2009), §V, end of our copy: a shift of a(k-1) between +1 and -1 can shift
+    a(k) too, and so on — a cascade of sign flips. At the middle point of the valley the
+    outputs a(1..T) (``problem.outputs``) are simulated ``offset`` cells to each side,
+    transverse to the valley, and their signs compared.
+
+    Parameters
+    ----------
+    problem : Problem
+        The scanned problem (of a sequence model).
+    valley : Valley
+        A valley in ``surface``'s coordinates (``meta["direction"]``, default "along-x").
+    surface : Surface
+        The scan (its cell size and ``theta_at``).
+    offset : float
+        Distance to each side, in cells.
+
+    Returns
+    -------
+    ValleyCharacter
+        The first step k0 whose output sign differs, the share of later steps whose signs
+        differ too, and the kind: "cascade" when every output from k0 on flips (a sign flip at
+        k0 - 1 propagating through the saturated outputs), "isolated" when only some do, else
+        "none".
     """
     as_float_array("valley.x", valley.x, ndim=1)
     n = len(valley.x) // 2
@@ -527,12 +933,60 @@ def characterize(problem, valley: Valley, surface, offset: float = 2.0) -> dict:
     else:
         step = offset * (surface.x[1] - surface.x[0])
         sides = [surface.theta_at(valley.x[n] + s, valley.y[n]) for s in (-step, step)]
-    outs = [problem.model.simulate(th, problem.data) for th in sides]
+    outs = [np.atleast_2d(problem.outputs(th)) for th in sides]
     flips = np.sign(outs[0]) != np.sign(outs[1])
     if not flips.any():
-        return {"kind": "none", "k0": None, "flipped_share": 0.0}
+        return ValleyCharacter("none", k0=None, sequence=None, flipped_share=0.0)
     s, k0 = np.argwhere(flips)[0]
     later = flips[s, k0:]
     kind = "cascade" if later.all() and later.size > 1 else "isolated"
-    return {"kind": kind, "k0": int(k0) + 1, "sequence": int(s),
-            "flipped_share": float(later.mean())}
+    return ValleyCharacter(kind, k0=int(k0) + 1, sequence=int(s),
+                           flipped_share=float(later.mean()))
+
+
+# --- cross-sections ------------------------------------------------------------------------------
+def cross_sections(problem: Problem, w1: float = 0.5, w2_range=(-3.0, 3.0),
+                   lengths: Sequence[int] = (10, 20, 50, 100), n: int = 2000) -> list[Profile]:
+    """The loss against w2 at fixed w1 for several sequence lengths T (Horn et al. 2009, §III,
+    Fig. 4: the valley at a frozen root stays put as T grows).
+
+    Parameters
+    ----------
+    problem : Problem
+        A first-order RecurrentNeuron (input_delays=(0,), no bias) on sequence data.
+    w1 : float
+        The fixed input weight.
+    w2_range : (float, float)
+        Segment of w2, low < high.
+    lengths : sequence of int
+        Sequence lengths T (each at most the data's T): the first T steps of every sequence.
+    n : int
+        Points along each profile (>= 2).
+
+    Returns
+    -------
+    list of Profile
+        One :func:`fastsurf.scan.line` profile per T, from (w1, w2_range[0]) to
+        (w1, w2_range[1]), with ``meta["T"]`` the length (and the problem's loss).
+    """
+    desc, data = _check_neuron(problem)
+    if desc["feedback_delays"] != 1:
+        raise ValueError("cross_sections scans w2 of a first-order neuron, got "
+                         f"feedback_delays={desc['feedback_delays']}")
+    w1 = check_real("w1", w1)
+    lo, hi = (check_real("w2_range", v) for v in w2_range)
+    if not hi > lo:
+        raise ValueError(f"w2_range must satisfy low < high, got {tuple(w2_range)}")
+    n = check_int("n", n, minimum=2)
+    lengths = [check_int("lengths", T, minimum=1) for T in lengths]
+    for T in lengths:
+        if T > data.T:
+            raise ValueError(f"lengths must not exceed the data's T={data.T}, got {T}")
+    profiles = []
+    for T in lengths:
+        sub = Problem(problem.model, SequenceData(data.p[:, :T], data.t[:, :T], data.a0),
+                      loss=desc["loss"])
+        prof = line(sub, [w1, lo], [w1, hi], n)
+        prof.meta["T"] = T
+        profiles.append(prof)
+    return profiles

@@ -67,8 +67,8 @@ def main(argv=None) -> None:
                + ", ".join(f"{r:+.6f} (moved {m:.1e})" for r, m in zip(fr.roots, fr.movement)),
                ""]
 
-    save(plot.cross_sections(prob, w1=0.5, w2_range=(-3, 3), lengths=(10, 20, 50, 100)),
-         "fig04_cross_sections.png")
+    sections = V.cross_sections(prob, w1=0.5, w2_range=(-3, 3), lengths=(10, 20, 50, 100))
+    save(plot.cross_sections(sections), "fig04_cross_sections.png")
 
     # Figs. 5-6: random Gaussian polynomials
     sample = R.sample_real_roots(50, n_mc, seed=1, progress=False)
@@ -112,7 +112,7 @@ def main(argv=None) -> None:
         kinds.setdefault(p.kind, [0, 0])[1] += 1
     report += ["tansig neuron (Fig. 10), detection prominence 0.01 decades, tolerance 1.5 cells:"]
     report += [f"  {k:12s} matched {m}, not found {nf}" for k, (m, nf) in sorted(kinds.items())]
-    cascades = [V.characterize(tprob, d, tsurf)["kind"] for d in tcmp.unexpected]
+    cascades = [V.characterize(tprob, d, tsurf).kind for d in tcmp.unexpected]
     report += [f"  found-not-predicted {len(tcmp.unexpected)}: "
                + ", ".join(f"{c} {cascades.count(c)}" for c in sorted(set(cascades))), ""]
 

@@ -71,6 +71,56 @@ def test_classify_analytic_points():
     assert critical.classify(mx, np.zeros(3)).kind == "maximum"
 
 
+def test_one_zero_rule_for_classify_spectrum_and_on_surface():
+    # eigenvalues all within an absolute tol of zero: degenerate, never a maximum
+    tiny = fs.FunctionProblem(lambda v: -1e-12 * (v @ v), grad=lambda v: -2e-12 * v,
+                              hess=lambda v: -2e-12 * np.eye(3), n_params=3)
+    assert critical.classify(tiny, np.zeros(3)).kind == "maximum"          # relative rule
+    d = critical.classify(tiny, np.zeros(3), tol=1e-10)
+    assert (d.kind, d.null_dim, d.index) == ("degenerate", 3, 0)
+    zero = fs.FunctionProblem(lambda v: 0.0 * v[0], grad=lambda v: 0.0 * v,
+                              hess=lambda v: np.zeros((2, 2)), n_params=2)
+    z = critical.classify(zero, [0.0, 0.0])
+    assert (z.kind, z.null_dim) == ("degenerate", 2)
+    # |lambda| <= rtol * max |lambda| counts as zero: the same rule in all three places
+    eps = 1e-12
+    f = fs.FunctionProblem(lambda v: v[0] ** 2 - eps * v[1] ** 2,
+                           grad=lambda v: np.array([2 * v[0], -2 * eps * v[1]]),
+                           hess=lambda v: np.diag([2.0, -2 * eps]), n_params=2)
+    surf = fs.scan.grid(f, [0.0, 0.0], ranges=((-1, 1), (-1, 1)), shape=(21, 21),
+                        progress=False)
+    for rtol, kind in ((1e-8, "degenerate"), (1e-14, "saddle")):
+        assert critical.classify(f, [0.0, 0.0], rtol=rtol).kind == kind
+        assert spectra.hessian_spectrum(f, [0.0, 0.0], rtol=rtol).kind == kind
+        (c,) = [c for c in critical.on_surface(surf, f, rtol=rtol) if np.allclose(c.theta, 0)]
+        assert c.kind == kind and c.null_dim == (kind == "degenerate")
+    assert critical.classify(f, [0.0, 0.0], tol=1e-13).kind == "saddle"
+    assert spectra.zero_tolerance([-3.0, 1.0]) == 1e-8 * 3.0
+    assert spectra.zero_tolerance([-3.0, 1.0], tol=0.5) == 0.5
+    with pytest.raises(ValueError, match="rtol"):
+        critical.classify(f, [0.0, 0.0], rtol=-1.0)
+    with pytest.raises(ValueError, match="tol"):
+        critical.find(f, [[0.0, 0.0]], tol=-1.0)
+
+
+def test_critical_points_and_spectra_save_and_load_whole(tmp_path):
+    cp = critical.find(himmelblau(), [[3.1, 2.1]], progress=False)[0]
+    cp.meta["note"] = "himmelblau"
+    back = critical.CriticalPoint.load(cp.save(tmp_path / "cp"))
+    assert (back.kind, back.index, back.null_dim, back.loss, back.gradient_norm, back.meta) == (
+        cp.kind, cp.index, cp.null_dim, cp.loss, cp.gradient_norm, cp.meta)
+    np.testing.assert_array_equal(back.theta, cp.theta)
+    np.testing.assert_array_equal(back.eigenvalues, cp.eigenvalues)
+    spec = spectra.hessian_spectrum(himmelblau(), [3.0, 2.0])
+    sback = spectra.Spectrum.load(spec.save(tmp_path / "spec"))
+    np.testing.assert_array_equal(sback.eigenvectors, spec.eigenvectors)
+    assert (sback.kind, sback.condition_number, sback.zero_tol, sback.zero_modes_explained) == (
+        spec.kind, spec.condition_number, spec.zero_tol, None)
+    assert "CriticalPoint(theta=<2 float64" in repr(cp)
+    with pytest.raises(ValueError, match="CriticalPoint"):
+        spectra.Spectrum.load(tmp_path / "cp.npz")
+
+
 def test_find_recovers_all_himmelblau_points():
     prob = himmelblau()
     starts = np.random.default_rng(0).uniform(-5, 5, (300, 2))

@@ -156,3 +156,22 @@ def test_first_order_batch_path_equals_loss_and_naive(transfer, delay):
     ref = [naive.sse_neuron(t, data.p, data.t, data.a0, transfer, (delay,), 1, False)
            for t in thetas]
     np.testing.assert_allclose(values, ref, rtol=1e-13)
+
+
+@pytest.mark.parametrize("transfer,D,bias,delays", [("tansig", 1, False, (0,)),
+                                                    ("logsig", 2, True, (0, 2)),
+                                                    ("purelin", 3, False, (0,))])
+def test_outputs_at_a_step_match_the_naive_simulator(transfer, D, bias, delays):
+    model = fs.RecurrentNeuron(transfer, feedback_delays=D, bias=bias, input_delays=delays)
+    rng = np.random.default_rng(4)
+    data = fs.SequenceData(rng.standard_normal((3, 30)), rng.standard_normal((3, 30)),
+                           a0=np.array([0.1, -0.2, 0.3]))
+    prob = fs.Problem(model, data)
+    thetas = rng.uniform(-1.2, 1.2, (300, model.n_params))      # more than one lane block
+    got = prob.outputs_at(thetas, 17)
+    a0 = data.initial_outputs(D)
+    for r in (0, 150, 299):
+        for s in range(3):
+            ref = naive.simulate_neuron(thetas[r], data.p[s, :17], a0[s], transfer, delays, D,
+                                        bias)
+            assert got[r, s] == pytest.approx(ref[-1], rel=1e-13, abs=1e-13)

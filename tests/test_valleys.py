@@ -84,7 +84,8 @@ def test_output_zero_curves_are_zeros_of_the_final_output():
         th = np.column_stack([np.full(len(v), 0.5), v.x, v.y])
         a_T = V.final_outputs(prob, th, 0)
         assert np.max(np.abs(a_T)) < 1e-6      # bisected zeros of outputs that reach ~1e10
-        assert np.all(V._unstable(model, th))
+        np.testing.assert_array_equal(a_T, prob.outputs_at(th)[:, 0])
+        assert np.all(prob.unstable(th))
 
 
 def test_saturation_lines_satisfy_eq_19():
@@ -113,7 +114,7 @@ def test_detect_is_robust_to_inf_and_refine_sharpens():
     prob100 = _linear(0)
     s100 = fs.scan.grid(prob100, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(101, 60),
                         progress=False)
-    root = [v for v in V.predict(prob100) if v.kind == "root"][-1].root
+    root = max((v.root for v in V.predict(prob100) if v.kind == "root"), key=abs)
     rows = [v for v in V.detect(s100) if v.meta["direction"] == "along-x"
             and abs(np.median(v.y) - root) < 0.2]
     assert rows
@@ -130,9 +131,16 @@ def test_cascade_characterisation():
     # the line w1 = 0 with |w2| > 1: a(k) of both signs on either side -> every output flips
     v = V.Valley("detected", np.zeros(41), surf.y, meta={"direction": "along-y"})
     info = V.characterize(prob, v, surf)
-    assert info["kind"] == "cascade" and info["k0"] == 1 and info["flipped_share"] == 1.0
+    assert isinstance(info, V.ValleyCharacter)
+    assert info.kind == "cascade" and info.k0 == 1 and info.flipped_share == 1.0
+    assert info.sequence == 0
+    with pytest.warns(DeprecationWarning, match=r"\.kind instead of \['kind'\]"):
+        assert info["kind"] == "cascade"                 # dict-style access still works
+    with pytest.raises(KeyError):
+        info["nope"]
     same_side = V.Valley("detected", np.full(41, 0.1), surf.y, meta={"direction": "along-y"})
-    assert V.characterize(prob, same_side, surf, offset=0.5)["kind"] == "none"
+    none = V.characterize(prob, same_side, surf, offset=0.5)
+    assert (none.kind, none.k0, none.sequence, none.flipped_share) == ("none", None, None, 0.0)
 
 
 def test_figures():
@@ -142,15 +150,22 @@ def test_figures():
                         progress=False)
     fig = plot.surface_with_valleys(surf, V.predict(prob), V.detect(surf))
     assert len(fig.axes[0].lines) >= 3
-    fig4 = plot.cross_sections(prob, lengths=(10, 50, 100), n=200)
+    profiles = V.cross_sections(prob, lengths=(10, 50, 100), n=200)
+    fig4 = plot.cross_sections(profiles)
     assert len(fig4.axes[0].lines) == 3
+    assert fig4.axes[0].get_ylabel() == "SSE at w1 = 0.5"
     with pytest.raises(ValueError, match="lengths"):
-        plot.cross_sections(prob, lengths=(200,))
+        V.cross_sections(prob, lengths=(200,))
+    with pytest.raises(TypeError, match="valleys.cross_sections"):
+        plot.cross_sections(prob)                          # the plot only draws results
 
 
 def test_bad_input():
-    with pytest.raises(TypeError, match="RecurrentNeuron"):
+    with pytest.raises(TypeError, match="RecurrentNeuron, got FunctionProblem"):
         V.predict(fs.FunctionProblem(lambda x: x @ x))
+    mlp = fs.MLP((1, 2, 1))
+    with pytest.raises(TypeError, match="RecurrentNeuron, got Problem of MLP"):
+        V.predict(fs.Problem(mlp, fs.RegressionData(np.linspace(0, 1, 5), np.zeros(5))))
     model = fs.RecurrentNeuron("purelin", bias=True)
     prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5, 0.1), T=10))
     with pytest.raises(ValueError, match="bias=False"):
@@ -166,3 +181,122 @@ def test_bad_input():
     with pytest.raises(ValueError, match="3x3"):
         V.detect(surf)
     assert math.isfinite(V.predict(_linear(0, T=10))[0].x[0])
+
+
+def test_cross_sections_are_line_profiles_of_truncated_sequences():
+    prob = _linear(0)
+    profiles = V.cross_sections(prob, w1=0.5, w2_range=(-3, 3), lengths=(10, 100), n=101)
+    assert [p.meta["T"] for p in profiles] == [10, 100]
+    for prof, T in zip(profiles, (10, 100)):
+        assert isinstance(prof, fs.scan.Profile)
+        w2 = -3 + 6 * prof.alpha
+        d = prob.data
+        sub = fs.Problem(prob.model, fs.SequenceData(d.p[:, :T], d.t[:, :T]))
+        np.testing.assert_allclose(prof.values, sub.losses(np.column_stack(
+            [np.full_like(w2, 0.5), w2])), rtol=1e-12)
+    second = fs.RecurrentNeuron("purelin", feedback_delays=2)
+    p2 = fs.Problem(second, fs.make_sequence_data(second, (0.5, 0.5, 0.1), T=10))
+    with pytest.raises(ValueError, match="first-order"):
+        V.cross_sections(p2)
+
+
+def _setups():
+    """(problem, predict keywords) of the set-ups above."""
+    tan = fs.RecurrentNeuron("tansig")
+    tan2 = fs.RecurrentNeuron("tansig", feedback_delays=2)
+    sec = fs.RecurrentNeuron("purelin", feedback_delays=2)
+    return [
+        (_linear(1), {}),
+        (_linear(2, n_seq=3), {}),
+        (fs.Problem(tan, fs.make_sequence_data(tan, (0.5, 0.5), T=60, seed=0)),
+         {"resolution": 100}),
+        (fs.Problem(tan, fs.make_sequence_data(tan, (0.5, 0.5), T=40, n_seq=2, seed=5)),
+         {"resolution": 80}),
+        (fs.Problem(tan2, fs.make_sequence_data(tan2, (0.5, 0.5, -0.3), T=40, seed=2)),
+         {"ranges": ((-3, 3), (-3, 3)), "center": [0.5, 0.0, 0.0], "resolution": 120}),
+        (fs.Problem(sec, fs.make_sequence_data(sec, (0.5, 0.5, -0.3), T=60, seed=0)),
+         {"ranges": ((-3, 3), (-3, 3)), "center": [0.5, 0.5, -0.3], "resolution": 60}),
+    ]
+
+
+def _same(a, b):
+    assert [(v.kind, v.root, v.sequence, v.survives, v.meta) for v in a] == [
+        (v.kind, v.root, v.sequence, v.survives, v.meta) for v in b]
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u.x, v.x)
+        np.testing.assert_array_equal(u.y, v.y)
+
+
+def test_predict_composes_the_four_families():
+    for prob, kw in _setups():
+        linear = prob.model.transfer == "purelin" and prob.model.feedback_delays == 1
+        parts = V.predict_input_zero(prob, **kw)
+        if linear:
+            parts += V.predict_roots(prob, **kw)
+        else:
+            parts += V.predict_output_zero(prob, **kw)
+            parts += V.predict_saturation(prob, **kw)
+        _same(V.predict(prob, **kw), parts)
+    # each family is empty where its mechanism cannot occur
+    tan = _setups()[2][0]
+    assert V.predict_roots(tan) == [] and V.predict_saturation(_linear(0)) == []
+    assert {v.kind for v in V.predict_saturation(tan, resolution=100)} == {"saturation"}
+
+
+def test_input_zero_needs_f_of_zero_zero():
+    # logsig(0) = 1/2: w1 = 0 does not give a = 0, and there is no valley there
+    model = fs.RecurrentNeuron("logsig")
+    prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=30, seed=1))
+    assert V.predict_input_zero(prob) == []
+    w1 = np.linspace(-0.05, 0.05, 11)
+    loss = prob.losses(np.column_stack([w1, np.full_like(w1, 3.0)]))
+    assert np.argmin(loss) != 5
+    assert len(V.predict_input_zero(_linear(0))) == 2
+    a0 = fs.Problem(fs.RecurrentNeuron("purelin"), fs.make_sequence_data(
+        fs.RecurrentNeuron("purelin"), (0.5, 0.5), T=30, seed=1, a0=0.3))
+    assert V.predict_input_zero(a0) == []
+
+
+def test_compare_with_two_arguments_measures_in_the_detected_cells():
+    prob = _linear(0)
+    surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(128, 96),
+                        progress=False)
+    pred, det = V.predict(prob), V.detect(surf)
+    assert det[0].meta["cell"] == [surf.x[1] - surf.x[0], surf.y[1] - surf.y[0]]
+    with_surface = V.compare(pred, det, surf)
+    without = V.compare(pred, det)
+    assert with_surface.units == without.units == "cells"
+    assert [(p.kind, p.root, d_, c) for p, _, d_, c in with_surface.matched] == [
+        (p.kind, p.root, d_, c) for p, _, d_, c in without.matched]
+    assert with_surface.summary() == without.summary()
+    # hand-made detected valleys carry no cell size: distances in parameter units
+    root = [v for v in pred if v.kind == "root"][0]
+    hand = [V.Valley("detected", root.x, root.y + 0.01)]
+    cmp = V.compare([root], hand, tol=0.02)
+    assert cmp.units == "parameter units" and len(cmp.matched) == 1
+    assert cmp.matched[0][2] == pytest.approx(0.01)
+    assert "parameter units" in cmp.summary()
+    assert V.compare([root], hand, tol=0.005).missed == [root]
+
+
+def test_valleys_and_comparisons_save_and_load_whole(tmp_path):
+    prob = _linear(1)
+    surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(96, 96),
+                        progress=False)
+    pred, det = V.predict(prob), V.detect(surf)
+    near = [v for v in pred if v.kind == "near-root"][0]
+    back = V.Valley.load(near.save(tmp_path / "v"))
+    _same([back], [near])
+    cmp = V.compare(pred, det, surf)
+    cback = V.Comparison.load(cmp.save(tmp_path / "cmp"))
+    assert cback.summary() == cmp.summary() and cback.units == cmp.units
+    _same([m[0] for m in cback.matched], [m[0] for m in cmp.matched])
+    _same([m[1] for m in cback.matched], [m[1] for m in cmp.matched])
+    _same(cback.missed, cmp.missed)
+    _same(cback.unexpected, cmp.unexpected)
+    assert [m[2:] for m in cback.matched] == [m[2:] for m in cmp.matched]
+    char = V.ValleyCharacter("cascade", k0=3, sequence=0, flipped_share=1.0)
+    assert V.ValleyCharacter.load(char.save(tmp_path / "c")) == char
+    assert repr(near).startswith("Valley(kind='near-root', x=<400 float64")
+    with pytest.raises(ValueError, match="Comparison"):
+        V.Valley.load(tmp_path / "cmp.npz")

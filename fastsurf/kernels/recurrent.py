@@ -53,17 +53,59 @@ def simulate(theta, p, a0, input_delays, n_fb, has_bias, code):
     return out
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _lane_outputs(f, thetas, r0, nl, p, a0, input_delays, n_fb, has_bias, hist, nbuf, out, s):
+    """Advance lanes r0..r0+nl of one sequence to its last step; out[r0 + l, s] = a(T')."""
+    n_in = input_delays.shape[0]
+    T = p.shape[0]
+    for d in range(n_fb):
+        for l in range(nl):
+            hist[d, l] = a0[d]              # hist[d] = a(k - 1 - d)
+    for k in range(T):
+        for l in range(nl):
+            nbuf[l] = thetas[r0 + l, n_in + n_fb] if has_bias else 0.0
+        for i in range(n_in):
+            j = k - input_delays[i]
+            if j >= 0:
+                pj = p[j]
+                for l in range(nl):
+                    nbuf[l] += thetas[r0 + l, i] * pj
+        for d in range(n_fb):
+            for l in range(nl):
+                nbuf[l] += thetas[r0 + l, n_in + d] * hist[d, l]
+        for d in range(n_fb - 1, 0, -1):
+            for l in range(nl):
+                hist[d, l] = hist[d - 1, l]
+        for l in range(nl):
+            hist[0, l] = f(nbuf[l])
+    for l in range(nl):
+        out[r0 + l, s] = hist[0, l]
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def outputs_at_batch(thetas, p, a0, input_delays, n_fb, has_bias, code, out):
-    """out[r, s] = the last output a(T') of sequence s (T' = p.shape[1]) at theta = thetas[r]."""
+    """out[r, s] = the last output a(T') of sequence s (T' = p.shape[1]) at theta = thetas[r].
+
+    Blocks of LANES parameter vectors advance one time step at a time, lanes innermost (the
+    recurrence of one vector is a serial chain; across vectors the loop vectorizes).
+    """
     m = thetas.shape[0]
-    n_seq, T = p.shape
-    for c in prange((m + 63) // 64):
-        work = np.empty(T)
-        for r in range(c * 64, min(m, c * 64 + 64)):
-            for s in range(n_seq):
-                _simulate_one(thetas[r], p[s], a0[s], input_delays, n_fb, has_bias, code, work)
-                out[r, s] = work[T - 1]
+    n_seq = p.shape[0]
+    for c in prange((m + LANES - 1) // LANES):
+        r0 = c * LANES
+        nl = min(LANES, m - r0)
+        hist = np.empty((max(n_fb, 1), LANES))
+        nbuf = np.empty(LANES)
+        for s in range(n_seq):
+            if code == PURELIN:
+                _lane_outputs(_identity, thetas, r0, nl, p[s], a0[s], input_delays, n_fb,
+                              has_bias, hist, nbuf, out, s)
+            elif code == TANSIG:
+                _lane_outputs(tanh, thetas, r0, nl, p[s], a0[s], input_delays, n_fb, has_bias,
+                              hist, nbuf, out, s)
+            else:
+                _lane_outputs(logsig, thetas, r0, nl, p[s], a0[s], input_delays, n_fb, has_bias,
+                              hist, nbuf, out, s)
 
 
 @njit(cache=True, error_model="numpy")

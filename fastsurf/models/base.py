@@ -110,6 +110,10 @@ class Model:
         structural path or ``sse_batch``)."""
         return None
 
+    def rescaling_directions(self, theta: np.ndarray) -> np.ndarray | None:
+        """Tangents of the model's known continuous symmetries at theta, (k, P), or None."""
+        return None
+
     def kernel_methods(self) -> tuple[str, ...]:
         """Training methods :meth:`kernel_runs` runs in a parallel kernel."""
         return ()

@@ -8,8 +8,20 @@ import numpy as np
 def gradient_field(cmap, stride: int | None = None, log: bool = True, ax=None):
     """Loss image with the negative gradient (in the grid's two axes) as arrows.
 
-    ``cmap`` is a :class:`fastsurf.curvature.CurvatureMap`; arrows are normalised (direction
-    only) and drawn every ``stride`` cells (default: about 24 per axis).
+    Parameters
+    ----------
+    cmap : CurvatureMap
+        From :func:`fastsurf.curvature.curvature_grid`.
+    stride : int, optional
+        Arrows every ``stride`` cells (default: about 24 per axis); they are normalised
+        (direction only).
+    log : bool
+        Colour by log10 loss.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Figure
     """
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.5, 5)) if ax is None else (ax.figure, ax)
@@ -32,7 +44,17 @@ def gradient_field(cmap, stride: int | None = None, log: bool = True, ax=None):
 
 def eigenvalue_maps(cmap):
     """Three panels: smallest and largest Hessian eigenvalue (symmetric log colour scale)
-    and the sign of the determinant."""
+    and the sign of the determinant.
+
+    Parameters
+    ----------
+    cmap : CurvatureMap
+        From :func:`fastsurf.curvature.curvature_grid`.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import SymLogNorm
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
@@ -57,8 +79,19 @@ def eigenvalue_maps(cmap):
 
 
 def spectrum(spec, ax=None):
-    """Eigenvalues of a :class:`fastsurf.spectra.Spectrum`, sorted, on a symmetric log scale,
-    with the zero band shaded."""
+    """Eigenvalues of a spectrum, sorted, on a symmetric log scale, with the zero band shaded.
+
+    Parameters
+    ----------
+    spec : Spectrum
+        From :func:`fastsurf.spectra.hessian_spectrum` (its ``zero_tol`` is the band: the
+        eigenvalues inside count as zero).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Figure
+    """
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax)
     w = spec.eigenvalues

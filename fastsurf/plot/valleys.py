@@ -1,14 +1,32 @@
-"""Valley figures: predicted valleys over a surface (Horn Figs. 3, 10, 11) and SSE
-cross-sections for several sequence lengths (Fig. 4)."""
+"""Valley figures: predicted valleys over a surface (Horn et al. 2009, Figs. 3, 10, 11) and loss
+cross-sections for several sequence lengths (Fig. 4). They draw the results they are handed
+(``fastsurf.valleys.predict``/``detect``/``cross_sections``) and compute nothing."""
 
 from __future__ import annotations
+
+from .surfaces import surface as plot_surface
 
 STYLES = {"input-zero": ("C3", "-"), "root": ("w", "--"), "near-root": ("C1", "--"),
           "output-zero": ("w", "--"), "saturation": ("C6", ":"), "detected": ("k", "")}
 
 
 def overlay(ax, valleys, lw: float = 1.0, label: bool = True):
-    """Draw valleys on an existing axes (e.g. of :func:`fastsurf.plot.surface`)."""
+    """Draw valleys on an existing axes (e.g. of :func:`fastsurf.plot.surface`).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    valleys : iterable of Valley
+        Predicted valleys are drawn as lines, detected ones as dots.
+    lw : float
+        Line width.
+    label : bool
+        Add a legend entry per kind.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
     seen = set()
     for v in valleys:
         color, ls = STYLES.get(v.kind, ("C0", "-"))
@@ -24,8 +42,19 @@ def overlay(ax, valleys, lw: float = 1.0, label: bool = True):
 
 
 def surface_with_valleys(surface, predicted, detected=None, title: str | None = None):
-    """Log error surface with predicted (lines) and detected (dots) valleys."""
-    from .surfaces import surface as plot_surface
+    """Log error surface with predicted (lines) and detected (dots) valleys.
+
+    Parameters
+    ----------
+    surface : Surface
+    predicted : iterable of Valley
+    detected : iterable of Valley, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Figure
+    """
     fig = plot_surface(surface, log=True, title=title)
     ax = fig.axes[0]
     overlay(ax, list(predicted) + list(detected or []))
@@ -34,27 +63,33 @@ def surface_with_valleys(surface, predicted, detected=None, title: str | None = 
     return fig
 
 
-def cross_sections(problem, w1: float = 0.5, w2_range=(-3.0, 3.0), lengths=(10, 20, 50, 100),
-                   n: int = 2000, ax=None):
-    """SSE against w2 at fixed w1 for several sequence lengths T (Horn Fig. 4).
+def cross_sections(profiles, ax=None):
+    """Loss against w2 at fixed w1, one curve per sequence length T (Horn et al. Fig. 4).
 
-    Uses the first T steps of ``problem``'s sequences for each T (first-order neuron).
+    Parameters
+    ----------
+    profiles : list of Profile
+        From :func:`fastsurf.valleys.cross_sections` (each segment runs along w2 at fixed w1,
+        ``meta["T"]`` its length).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Figure
     """
     import matplotlib.pyplot as plt
-
-    from ..data import SequenceData
-    from ..problem import Problem
-    from ..scan import line
+    if not isinstance(profiles, (list, tuple)) or not all(
+            hasattr(p, "alpha") and hasattr(p, "theta0") for p in profiles):
+        raise TypeError("plot.cross_sections draws the profiles of "
+                        "fastsurf.valleys.cross_sections(problem, w1, w2_range, lengths, n); "
+                        f"got {type(profiles).__name__}")
     fig, ax = plt.subplots(figsize=(6.5, 4.5)) if ax is None else (ax.figure, ax)
-    d = problem.data
-    for T in lengths:
-        if T > d.T:
-            raise ValueError(f"lengths must not exceed the data's T={d.T}, got {T}")
-        sub = Problem(problem.model, SequenceData(d.p[:, :T], d.t[:, :T], d.a0))
-        prof = line(sub, [w1, w2_range[0]], [w1, w2_range[1]], n)
-        w2 = w2_range[0] + prof.alpha * (w2_range[1] - w2_range[0])
-        ax.semilogy(w2, prof.values, lw=0.8, label=f"T = {T}")
+    for prof in profiles:
+        w2 = prof.theta0[1] + prof.alpha * (prof.theta1[1] - prof.theta0[1])
+        ax.semilogy(w2, prof.values, lw=0.8, label=f"T = {prof.meta.get('T', '?')}")
     ax.set_xlabel("w2")
-    ax.set_ylabel(f"SSE at w1 = {w1}")
+    if profiles:
+        loss = str(profiles[0].meta.get("loss", "loss")).upper()
+        ax.set_ylabel(f"{loss} at w1 = {profiles[0].theta0[0]:g}")
     ax.legend(fontsize=8)
     return fig
