@@ -92,11 +92,14 @@ def test_batched_derivatives_equal_single_ones():
         np.testing.assert_array_equal(H[r], prob.hessian(thetas[r]))
 
 
-def test_unstable_weights_give_non_finite_not_crash():
+def test_unstable_weights_are_refused_clearly_not_crash():
+    """Where the loss overflows there is no derivative: a clear NonFiniteLossError (a
+    ValueError), never a crash or an all-NaN gradient."""
     model = fs.RecurrentNeuron("purelin")
     prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=2000))
-    g = prob.gradient([1.0, 3.0])
-    assert not np.all(np.isfinite(g))
+    assert prob.loss([1.0, 3.0]) == np.inf
+    with pytest.raises(fs.NonFiniteLossError, match="not finite"):
+        prob.gradient([1.0, 3.0])
 
 
 def test_bad_input():
