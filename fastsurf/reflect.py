@@ -82,6 +82,8 @@ class IsodataIteration:
         Overall average distance D of step 6.
     moved : bool
         Whether step 4 moved any centre.
+    centers_end : ndarray, shape (n_clusters_end, d)
+        The centres leaving the iteration (after any split or lump).
     """
 
     iteration: int
@@ -93,6 +95,7 @@ class IsodataIteration:
     n_clusters_end: int
     mean_distance: float
     moved: bool
+    centers_end: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def quiet(self) -> bool:
@@ -380,7 +383,7 @@ def isodata(points, K: int, theta_N: int = 1, theta_S: float = 1.0, theta_C: flo
         history.append(IsodataIteration(
             iteration=it, n_clusters_start=nc_start, n_discarded=n_discarded, branch=branch,
             n_split=n_split, n_lumped=n_lumped, n_clusters_end=centers.shape[0],
-            mean_distance=dbar, moved=moved))
+            mean_distance=dbar, moved=moved, centers_end=centers.copy()))
         if stop_early and len(history) >= 2 and history[-1].quiet and history[-2].quiet:
             converged = True
             break
