@@ -1,6 +1,18 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
-from . import critical, curvature, paths, plot, roots, scan, spectra, train, valleys
+from . import (
+    critical,
+    curvature,
+    paths,
+    plateaus,
+    plot,
+    reflect,
+    roots,
+    scan,
+    spectra,
+    train,
+    valleys,
+)
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import MLP, LayeredRecurrent, RecurrentNeuron
 from .problem import FunctionProblem, Problem
@@ -19,7 +31,9 @@ __all__ = [
     "SequenceData",
     "make_sequence_data",
     "paths",
+    "plateaus",
     "plot",
+    "reflect",
     "roots",
     "scan",
     "spectra",

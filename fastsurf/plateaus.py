@@ -19,10 +19,10 @@ only in the sampled mode. The toy's model tests ``m <= x - b`` exactly, so it ha
 
 The toy (§2): one parameter b, model f_b(x) = floor(max(x - b, 0)) and data x in
 {-5, ..., 1} u {4, 4.5} with targets 0 for x <= 0 and 1 elsewhere (the paper writes the domain
-as {x <= 1} u {4, 4.5}; Fig. 1 shows the integer points). ``floor(max(x_i - b, 0))`` equals m
-on b in [x_i - m - 1, x_i - m) shifted to the left-open form (x_i - m - 1, x_i - m] for m >= 1
-and 0 on (x_i - 1, oo), so it changes exactly at b = x_i - m for integers m >= 1; b = x_i
-(m = 0) is *not* a change, because the max clips both sides to 0. Three losses are provided:
+as {x <= 1} u {4, 4.5}; Fig. 1 shows the integer points). ``floor(max(x_i - b, 0))`` equals
+m >= 1 for b in (x_i - m - 1, x_i - m] and 0 for b > x_i - 1, so it changes exactly at
+b = x_i - m for integers m >= 1, and every plateau of every loss of it is left-open and
+right-closed. b = x_i (m = 0) is *not* a change: the max clips both sides to 0. Three losses:
 
 * ``"zero_one"`` — mean of 1[f_b(x) != t], an exact-match error. This is the reading that
   reproduces Fig. 1 and the text (a local minimum "around b = 0", b in (-1, 0), and the global

@@ -6,6 +6,7 @@ the paper's claims, never from the code under test.
 
 from __future__ import annotations
 
+import doctest
 import math
 from fractions import Fraction
 
@@ -246,3 +247,10 @@ def test_plateaus_validation():
         plateaus(lambda b: float("nan"), 0.0, 1.0)
     with pytest.raises(TypeError, match="edge_minima"):
         plateaus(math.floor, 0.0, 1.0, edge_minima="yes")
+
+
+def test_docstring_examples_run():
+    import fastsurf.plateaus as mod
+
+    res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0

@@ -6,6 +6,8 @@ index, ``scipy.cluster.vq.kmeans2``, NumPy means and standard deviations).
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 from scipy.cluster.vq import kmeans2
@@ -260,3 +262,10 @@ def test_validation_names_the_argument(kwargs, exc, name):
 def test_validation_of_points(points, exc):
     with pytest.raises(exc, match="points"):
         isodata(points, K=2)
+
+
+def test_docstring_examples_run():
+    import fastsurf.reflect as mod
+
+    res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
