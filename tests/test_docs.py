@@ -20,7 +20,7 @@ def test_docstring_examples(name):
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = [t for t in finder.find(module, name, globs={"np": np}) if t.examples]
+    tests = [t for t in finder.find(module, name, extraglobs={"np": np}) if t.examples]
     for t in tests:
         runner.run(t)
     assert runner.failures == 0, f"{runner.failures} failing docstring example(s) in {name}"
