@@ -1,6 +1,17 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
-from . import critical, curvature, paths, plot, roots, scan, spectra, train, valleys
+from . import (
+    constructions,
+    critical,
+    curvature,
+    paths,
+    plot,
+    roots,
+    scan,
+    spectra,
+    train,
+    valleys,
+)
 from .data import RegressionData, SequenceData, make_sequence_data
 from .models import MLP, LayeredRecurrent, RecurrentNeuron
 from .problem import FunctionProblem, Problem
@@ -8,6 +19,7 @@ from .problem import FunctionProblem, Problem
 __version__ = "0.1.0"
 
 __all__ = [
+    "constructions",
     "critical",
     "curvature",
     "FunctionProblem",
