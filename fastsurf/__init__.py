@@ -9,6 +9,7 @@ from . import (
     roots,
     scan,
     spectra,
+    symmetry,
     train,
     valleys,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "roots",
     "scan",
     "spectra",
+    "symmetry",
     "train",
     "valleys",
 ]
