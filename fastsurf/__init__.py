@@ -1,6 +1,7 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
 from . import (
+    constructions,
     critical,
     curvature,
     multistart,
@@ -13,6 +14,7 @@ from . import (
     roots,
     scan,
     spectra,
+    symmetry,
     train,
     trainers,
     valleys,
@@ -24,6 +26,7 @@ from .problem import FunctionProblem, NonFiniteLossError, Objective, Problem
 __version__ = "0.1.0"
 
 __all__ = [
+    "constructions",
     "critical",
     "curvature",
     "FunctionProblem",
@@ -46,6 +49,7 @@ __all__ = [
     "roots",
     "scan",
     "spectra",
+    "symmetry",
     "train",
     "trainers",
     "valleys",
