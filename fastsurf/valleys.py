@@ -658,6 +658,10 @@ def detect(surface: Surface, window: int = 3, prominence: float = 0.3,
     window = check_int("window", window, minimum=1)
     prominence = check_real("prominence", prominence, minimum=0.0)
     min_cells = check_int("min_cells", min_cells, minimum=1)
+    if not all(hasattr(surface, a) for a in ("values", "x", "y")):
+        raise TypeError("surface must be a fastsurf.scan.Surface (values with x and y "
+                        f"coordinates), got {type(surface).__name__}; scan it with "
+                        "fastsurf.scan.grid or wrap an array in a Surface")
     values = np.asarray(surface.values, dtype=float)
     if values.ndim != 2 or values.shape[0] < 3 or values.shape[1] < 3:
         raise ValueError(f"surface.values must be 2-D with at least 3x3 cells, got {values.shape}")

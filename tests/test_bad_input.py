@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import fastsurf as fs
-from fastsurf import _evaluate, _memory
+from fastsurf import _evaluate, _io, _memory
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -323,3 +323,17 @@ def test_curvature_maps_are_masked_where_the_loss_overflows(tmp_path):
     back = fs.curvature.CurvatureMap.load(cm.save(tmp_path / "c.npz"))
     np.testing.assert_array_equal(np.ma.getmaskarray(back.eig_min), mask)
     np.testing.assert_array_equal(back.eig_min.filled(0), cm.eig_min.filled(0))
+
+
+def test_detect_refuses_a_bare_array():
+    with pytest.raises(TypeError, match="surface must be a fastsurf.scan.Surface"):
+        fs.valleys.detect(np.ones((10, 10)))
+
+
+def test_loading_a_path_from_another_kind_of_file_is_clear(tmp_path):
+    surf = fs.scan.grid(fs.FunctionProblem(bowl), (0, 0), shape=(4, 4)).save(tmp_path / "s")
+    with pytest.raises(ValueError, match="holds a fastsurf Surface, not a Path"):
+        fs.paths.Path.load(surf)
+    old = _io.save_npz(tmp_path / "old.npz", {"images": np.zeros((3, 2))}, {"meta": {}})
+    with pytest.raises(ValueError, match="not a fastsurf Path file .missing"):
+        fs.paths.Path.load(old)
