@@ -246,3 +246,50 @@ def test_result_vocabulary_deprecated_names_and_save_load(tmp_path):
 def test_the_docstring_example_runs():
     import doctest
     assert doctest.testmod(multistart, verbose=False).failed == 0
+
+
+def test_sizes_are_refused_before_any_start_is_drawn():
+    prob = _problem("tansig")
+
+    def init(rng):
+        raise AssertionError("no start may be drawn")
+
+    with pytest.raises(ValueError, match=r"multistart\(n=1000000000\) with 2 parameters needs "
+                                         r".* GiB of memory"):
+        train.multistart(prob, 10**9, init=init)
+    with pytest.raises(ValueError, match="theta_true must have length n_params=2"):
+        train.multistart(prob, 3, init=init, theta_true=(0.5,))
+    with pytest.raises(ValueError, match="tol must be >= 0"):
+        train.multistart(prob, 3, init=init, tol=-1.0)
+
+
+def test_a_callable_method_runs_on_the_python_engine():
+    import functools
+    prob = _problem("tansig", T=24)
+    fn = functools.partial(train.curriculum, method="lm")
+    res = train.multistart(prob, 5, method=fn, seed=4, theta_true=(0.5, 0.5), progress=False,
+                           lengths=[6, 12, 24], max_iter=30)
+    assert res.meta == {"method": "curriculum", "engine": "python"}
+    for r, start in enumerate(res.starts):
+        one = train.curriculum(prob, start, lengths=[6, 12, 24], max_iter=30)
+        np.testing.assert_array_equal(res.thetas[r], one.theta)
+        assert (res.losses[r], res.n_iter[r], res.reason[r], res.n_evals[r]) == (
+            one.loss, one.n_iter, one.reason, one.n_evals)
+    np.testing.assert_array_equal(
+        res.labels, train.label_runs(prob, res.thetas, res.losses, res.reason, res.n_iter,
+                                     theta_true=(0.5, 0.5)))
+    with pytest.raises(ValueError, match="no parallel kernel for method='curriculum'"):
+        train.multistart(prob, 2, method=fn, engine="numba")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lr'"):
+        train.multistart(prob, 2, method=train.levenberg_marquardt, lr=0.1)
+
+
+def test_labels_are_label_end_point_of_every_run():
+    prob = _problem("purelin", noisy=False)
+    res = train.multistart(prob, 300, seed=2, init=lambda rng: rng.uniform(-2, 2, 2),
+                           theta_true=(0.5, 0.5), progress=False)
+    assert {"global", "spurious valley"} <= set(res.labels)
+    for r in range(len(res.labels)):
+        assert res.labels[r] == train.label_end_point(
+            prob, res.thetas[r], res.losses[r], theta_true=(0.5, 0.5), reason=res.reason[r],
+            n_iter=res.n_iter[r])
