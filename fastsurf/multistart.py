@@ -372,11 +372,8 @@ def multistart(problem, n: int, method="lm", seed=0, init=None, theta_true=None,
     >>> import fastsurf as fs
     >>> model = fs.RecurrentNeuron("purelin")
     >>> problem = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=40, seed=0))
-    >>> def init(rng):                 # Horn's starts: feedback weight w2 up to 1.5
-    ...     return rng.uniform([-2.0, -1.5], [2.0, 1.5])
-    >>> res = fs.train.multistart(problem, 200, seed=0, init=init, theta_true=(0.5, 0.5),
-    ...                           progress=False)
-    >>> res.meta
+    >>> res = fs.train.multistart(problem, 200, seed=0, theta_true=(0.5, 0.5), progress=False)
+    >>> res.meta                        # starts: U([-2, 2] x [-1.5, 1.5]), the model's init
     {'method': 'lm', 'engine': 'numba'}
     >>> {label: int((res.labels == label).sum()) for label in fs.multistart.LABELS}
     {'diverged': 0, 'global': 173, 'stalled': 0, 'spurious valley': 27, 'other': 0}

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from fastsurf import scan
 from fastsurf.cli import main
@@ -59,3 +60,28 @@ def test_scan_store_resumes(tmp_path, capsys):
     assert "0 of 1 tiles computed now" in capsys.readouterr().out
     np.testing.assert_array_equal(scan.Surface.from_zarr(tmp_path / "s.zarr").values,
                                   scan.Surface.load(tmp_path / "surface.npz").values)
+
+
+# --- Horn's nets: one table ------------------------------------------------------------------
+def test_one_table_of_horns_nets():
+    import fastsurf as fs
+    from fastsurf import horn
+    assert list(horn.NETS) == ["linear", "tansig", "second-order"]
+    for name, (transfer, delays, theta_true, _) in horn.NETS.items():
+        prob = horn.problem(name, T=40, n_seq=2, seed=3)
+        model = fs.RecurrentNeuron(transfer, feedback_delays=delays)
+        data = fs.make_sequence_data(model, theta_true, T=40, n_seq=2, seed=3)
+        assert repr(prob.model) == repr(model)
+        np.testing.assert_array_equal(prob.data.p, data.p)
+        np.testing.assert_array_equal(prob.data.t, data.t)
+        assert prob.loss(theta_true) == 0.0
+        # the documented box is what problem.init (the default starts) draws
+        lo, hi = horn.start_box(name)
+        np.testing.assert_array_equal(lo, -hi)
+        np.testing.assert_array_equal(hi, [2.0] + [1.5] * delays)
+        a, b = np.random.default_rng(1), np.random.default_rng(1)
+        np.testing.assert_array_equal([prob.init(a) for _ in range(50)],
+                                      b.uniform(lo, hi, (50, delays + 1)))
+    assert horn.problem("linear").data.T == 100
+    with pytest.raises(ValueError, match="net must be one of"):
+        horn.problem("elman")

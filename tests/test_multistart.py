@@ -30,6 +30,12 @@ def _stable_init(model, spread=0.45):
     return init
 
 
+def _unit_init(model):
+    """U(-1, 1) in every parameter: RecurrentNeuron.init before its default became Horn's box
+    (the starts these tests were measured with)."""
+    return lambda rng: rng.uniform(-1.0, 1.0, model.n_params)
+
+
 # (model, teacher, n_seq, a0, loss, noise)
 CASES = {
     "purelin": (fs.RecurrentNeuron("purelin"), (0.5, 0.5), 1, None, None, 0.05),
@@ -87,13 +93,14 @@ def test_numba_engine_equals_python_engine_step_by_step(name):
 
 @pytest.mark.parametrize("name", ["purelin", "tansig", "tansig2_bias", "purelin2_bias_seqs"])
 def test_numba_engine_equals_python_engine_on_whole_runs(name):
-    # Teacher data (a zero-residual minimum), default starts and options. Runs agree step by
-    # step until the end game, where "gradient" and "loss goal" (loss exactly 0) can swap
-    # on rounding; unstable starts make J^T J ill-conditioned (cond ~ 1e16), so a few paths
-    # part there.
+    # Teacher data (a zero-residual minimum), U(-1, 1) starts and default options. Runs agree
+    # step by step until the end game, where "gradient" and "loss goal" (loss exactly 0) can
+    # swap on rounding; unstable starts make J^T J ill-conditioned (cond ~ 1e16), so a few
+    # paths part there.
     prob = _problem(name, noisy=False)
-    a = train.multistart(prob, 300, seed=7, progress=False)
-    b = train.multistart(prob, 300, seed=7, engine="python", progress=False)
+    init = _unit_init(prob.model)
+    a = train.multistart(prob, 300, seed=7, init=init, progress=False)
+    b = train.multistart(prob, 300, seed=7, init=init, engine="python", progress=False)
     assert (a.meta["engine"], b.meta["engine"]) == ("numba", "python")
     np.testing.assert_array_equal(a.starts, b.starts)
     same = (a.n_iter == b.n_iter) & (a.n_evals == b.n_evals)
@@ -108,9 +115,10 @@ def test_numba_engine_equals_python_engine_on_whole_runs(name):
 
 def test_same_seed_same_bits_whatever_the_batch():
     prob = _problem("tansig2_bias")
-    a = train.multistart(prob, 600, seed=3, progress=False)
-    b = train.multistart(prob, 600, seed=3, progress=False)
-    c = train.multistart(prob, 70, seed=3, progress=False)   # the first 70 starts, other lanes
+    init = _unit_init(prob.model)
+    a = train.multistart(prob, 600, seed=3, init=init, progress=False)
+    b = train.multistart(prob, 600, seed=3, init=init, progress=False)
+    c = train.multistart(prob, 70, seed=3, init=init, progress=False)   # the first 70 starts
     for field in ("starts", "thetas", "losses", "n_iter", "reason", "n_evals", "labels"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
         np.testing.assert_array_equal(getattr(a, field)[:70], getattr(c, field))
@@ -167,13 +175,15 @@ def client():
 
 def test_client_batches_equal_a_local_run(client):
     prob = _problem("tansig2_bias")
-    local = train.multistart(prob, 150, seed=9, progress=False)
-    remote = train.multistart(prob, 150, seed=9, client=client, batch=40, progress=False)
+    init = _unit_init(prob.model)
+    local = train.multistart(prob, 150, seed=9, init=init, progress=False)
+    remote = train.multistart(prob, 150, seed=9, init=init, client=client, batch=40,
+                              progress=False)
     for field in ("starts", "thetas", "losses", "n_iter", "reason", "n_evals", "labels"):
         np.testing.assert_array_equal(getattr(remote, field), getattr(local, field))
-    local = train.multistart(prob, 12, seed=9, method="bfgs", progress=False)
-    remote = train.multistart(prob, 12, seed=9, method="bfgs", client=client, batch=5,
-                              progress=False)
+    local = train.multistart(prob, 12, seed=9, init=init, method="bfgs", progress=False)
+    remote = train.multistart(prob, 12, seed=9, init=init, method="bfgs", client=client,
+                              batch=5, progress=False)
     np.testing.assert_array_equal(remote.thetas, local.thetas)
     np.testing.assert_array_equal(remote.reason, local.reason)
 
@@ -213,6 +223,11 @@ def test_default_starts_follow_the_documented_rule():
     assert multistart.default_init(prob) == prob.init
     a, b = np.random.default_rng(3), np.random.default_rng(3)
     np.testing.assert_array_equal(prob.init(a), prob.model.init(b))
+    # a recurrent neuron's default box: inputs and bias U(-2, 2), feedback U(-1.5, 1.5)
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    np.testing.assert_array_equal([prob.init(a) for _ in range(5)],
+                                  b.uniform([-2.0, -1.5, -1.5, -2.0], [2.0, 1.5, 1.5, 2.0],
+                                            (5, 4)))
     quad = fs.FunctionProblem(lambda x: float(x @ x), n_params=3)
     draw = multistart.default_init(quad)
     a, b = np.random.default_rng(1), np.random.default_rng(1)
@@ -293,3 +308,17 @@ def test_labels_are_label_end_point_of_every_run():
         assert res.labels[r] == train.label_end_point(
             prob, res.thetas[r], res.losses[r], theta_true=(0.5, 0.5), reason=res.reason[r],
             n_iter=res.n_iter[r])
+
+
+def test_default_starts_reach_horns_spurious_valleys():
+    # the box reaches |w2| > 1, where the linear neuron's spurious valleys are; U(-1, 1), the
+    # former default, never left the stable region and showed none
+    prob = _problem("purelin", T=100, noisy=False)
+    res = train.multistart(prob, 400, seed=0, theta_true=(0.5, 0.5), tol=1e-3, progress=False)
+    assert np.all(np.abs(res.starts) <= [2.0, 1.5]) and np.max(np.abs(res.starts[:, 1])) > 1.4
+    assert 0.05 < np.mean(res.labels == "spurious valley") < 0.3       # measured 0.13
+    old = train.multistart(prob, 400, seed=0, init=_unit_init(prob.model),
+                           theta_true=(0.5, 0.5), tol=1e-3, progress=False)
+    assert np.all(old.labels == "global")
+    with pytest.raises(ValueError, match="feedback_range must be > 0"):
+        prob.model.init(0, feedback_range=0.0)

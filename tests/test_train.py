@@ -273,13 +273,16 @@ def test_lm_and_bfgs_are_the_bits_of_the_old_loops(name):
                                        ("gd", {"lr": 0.01, "max_iter": 50}),
                                        ("adadelta", {"max_iter": 50})])
 def test_same_seed_same_bits_for_every_trainer(method, kw):
-    # the starts of d3d54ad (one model.init(rng) per run: U(-1, 1) for a neuron, He normal for
-    # an MLP), then one trainer call per start
+    # the starts of d3d54ad (one model.init(rng) per run then: U(-1, 1) for a neuron, passed
+    # as init= since the neuron's default became Horn's box; He normal for an MLP), then one
+    # trainer call per start
     for name in ("neuron", "mlp"):
         problem, _ = _bit_problems()[name]
+        init = (lambda rng, P=problem.n_params: rng.uniform(-1.0, 1.0, P)) if (
+            name == "neuron") else None
         rng = np.random.default_rng(7)
-        starts = np.array([problem.model.init(rng) for _ in range(4)])
-        res = train.multistart(problem, 4, method=method, seed=7, engine="python",
+        starts = np.array([(init or problem.model.init)(rng) for _ in range(4)])
+        res = train.multistart(problem, 4, method=method, seed=7, init=init, engine="python",
                                progress=False, **kw)
         np.testing.assert_array_equal(res.starts, starts)
         for r, start in enumerate(starts):
