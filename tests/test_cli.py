@@ -85,3 +85,76 @@ def test_one_table_of_horns_nets():
     assert horn.problem("linear").data.T == 100
     with pytest.raises(ValueError, match="net must be one of"):
         horn.problem("elman")
+
+
+def test_scan_and_train_take_their_nets_from_horn():
+    from fastsurf import _cli_train, cli, horn
+    assert cli.NETS is horn.NETS and _cli_train.NETS is horn.NETS
+
+
+# --- fastsurf train --------------------------------------------------------------------------
+def _summary(out: str) -> dict:
+    from fastsurf.multistart import LABELS
+    counts = {}
+    for line in out.splitlines():
+        for label in LABELS:
+            if line.strip().startswith(label + " "):
+                counts[label] = int(line.split()[-2])
+    return counts
+
+
+def test_train_runs_one_multistart_after_a_warm_up_inside_the_compile_notice(monkeypatch,
+                                                                               capsys):
+    from contextlib import contextmanager
+
+    from fastsurf import _cli_train, horn, multistart
+    calls, inside = [], []
+
+    def recording(problem, n, **kw):
+        calls.append((n, bool(inside)))
+        res = multistart.multistart(problem, n, **kw)
+        calls[-1] += (res,)
+        return res
+
+    @contextmanager
+    def notice():
+        inside.append(True)
+        yield
+        inside.clear()
+
+    monkeypatch.setattr(_cli_train, "multistart", recording)
+    monkeypatch.setattr(_cli_train, "compile_notice", notice)
+    assert main(["train", "--net", "tansig", "--starts", "300", "--T", "40", "--seed", "5",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert [c[:2] for c in calls] == [(2, True), (300, False)]
+    res = calls[1][2]
+    assert res.meta == {"method": "lm", "engine": "numba"}
+    # the runs are multistart's on Horn's problem, from its default starts
+    ref = multistart.multistart(horn.problem("tansig", T=40), 300, seed=5,
+                                theta_true=(0.5, 0.5), tol=1e-3, progress=False)
+    np.testing.assert_array_equal(res.starts, ref.starts)
+    np.testing.assert_array_equal(res.labels, ref.labels)
+    counts = _summary(out)
+    assert list(counts) == list(multistart.LABELS)
+    assert counts == {k: int(np.sum(ref.labels == k)) for k in multistart.LABELS}
+    assert "(numba engine)" in out and "runs/s" in out and "compilation excluded" in out
+
+
+@pytest.mark.parametrize("procedure,method,engine", [("plain", "bfgs", "python"),
+                                                     ("segments", "lm", "numba"),
+                                                     ("curriculum", "lm", "python"),
+                                                     ("detector", "lm", "python")])
+def test_train_procedures(procedure, method, engine, capsys):
+    assert main(["train", "--starts", "8", "--T", "30", "--procedure", procedure,
+                 "--method", method, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"({engine} engine)" in out and f"{method}, {procedure}, 8 starts" in out
+    assert sum(_summary(out).values()) == 8
+
+
+def test_train_refuses_bad_arguments(capsys):
+    assert main(["train", "--starts", "0"]) == 2
+    assert "--starts must be >= 1" in capsys.readouterr().err
+    assert main(["train", "--procedure", "detector", "--method", "gd", "--starts", "2"]) == 2
+    assert "--procedure detector works with --method lm" in capsys.readouterr().err

@@ -138,8 +138,8 @@ def test_train_command_and_experiment_script(tmp_path, capsys):
     assert main(["train", "--starts", "6", "--T", "30", "--procedure", "segments"]) == 0
     out = capsys.readouterr().out
     counts = [int(line.split()[-2]) for line in out.splitlines()
-              if line.strip().startswith(("global", "spurious", "other"))]
-    assert sum(counts) == 6
+              if line.strip().startswith(tuple(train.LABELS))]
+    assert len(counts) == len(train.LABELS) and sum(counts) == 6
     assert main(["train", "--starts", "0"]) == 2
     path = Path(__file__).resolve().parent.parent / "scripts" / "horn2009_training.py"
     spec = importlib.util.spec_from_file_location("horn2009_training", path)

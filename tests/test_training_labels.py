@@ -106,3 +106,17 @@ def test_non_finite_start_and_stalled_lm(engine):
     if det:     # the detector rejects every step out of the unstable start: mu_max at once
         assert (runs.reason[2], runs.n_iter[2], runs.labels[2]) == ("mu_max", 0, "stalled")
     assert set(runs.labels) <= set(multistart.LABELS)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_the_train_command_prints_every_label(capsys):
+    from fastsurf.cli import main
+    assert main(["train", "--method", "gd", "--starts", "20", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines()[1:len(multistart.LABELS) + 1]}
+    assert list(lines) == [label.split()[0] for label in multistart.LABELS]
+    assert "20  (100.0%)" in lines["diverged"] and "0  (0.0%)" in lines["spurious"]
+    assert main(["train", "--method", "bfgs", "--starts", "40", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    stalled = next(line for line in out.splitlines() if line.strip().startswith("stalled"))
+    assert int(stalled.split()[1]) > 0            # first line searches that fail
