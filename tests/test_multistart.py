@@ -322,3 +322,16 @@ def test_default_starts_reach_horns_spurious_valleys():
     assert np.all(old.labels == "global")
     with pytest.raises(ValueError, match="feedback_range must be > 0"):
         prob.model.init(0, feedback_range=0.0)
+
+
+def test_lm_goal_none_means_no_goal_in_the_kernel_too():
+    prob = _problem("tansig", noisy=False)
+    kw = {"seed": 5, "init": _stable_init(prob.model), "progress": False, "max_iter": 8}
+    a = train.multistart(prob, 50, goal=None, engine="numba", **kw)
+    b = train.multistart(prob, 50, goal=None, engine="python", **kw)
+    np.testing.assert_array_equal(a.reason, b.reason)
+    np.testing.assert_allclose(a.thetas, b.thetas, rtol=1e-10, atol=1e-12)
+    assert "loss goal" not in a.reason
+    # a goal above every loss stops every run at once
+    high = train.multistart(prob, 50, goal=1e6, **kw)
+    assert np.all(high.reason == "loss goal") and np.all(high.n_iter == 0)
