@@ -4,14 +4,13 @@ problems and their default start box.
 The nets of their §II–§V, all trained on teacher data (white-noise input p ~ N(0, 1), targets
 the net's own outputs at the teacher θ, a(0) = 0):
 
-========== ============ ====== ================== ==========================================
-net        transfer     delays teacher θ          start box (:func:`start_box`)
-========== ============ ====== ================== ==========================================
-linear     purelin      1      (0.5, 0.5)         [-2, 2] x [-1.5, 1.5]
-tansig     tansig       1      (0.5, 0.5)         [-2, 2] x [-1.5, 1.5]
-second-    tansig       2      (0.5, 0.5, -0.3)   [-2, 2] x [-1.5, 1.5] x [-1.5, 1.5]
-order
-========== ============ ====== ================== ==========================================
+============ ======== ====== ================= ====================================
+net          transfer delays teacher θ         start box (:func:`start_box`)
+============ ======== ====== ================= ====================================
+linear       purelin  1      (0.5, 0.5)        [-2, 2] x [-1.5, 1.5]
+tansig       tansig   1      (0.5, 0.5)        [-2, 2] x [-1.5, 1.5]
+second-order tansig   2      (0.5, 0.5, -0.3)  [-2, 2] x [-1.5, 1.5] x [-1.5, 1.5]
+============ ======== ====== ================= ====================================
 
 θ = (w1, w2) or (w1, w2, w3): w1 the input weight, w2 (and w3) the feedback weights. The start
 box is what :meth:`fastsurf.models.RecurrentNeuron.init` draws (so ``problem(net).init`` and
