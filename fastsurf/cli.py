@@ -10,17 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _cli_roots, _cli_train, plot, scan, valleys
+from . import _cli_roots, _cli_train, horn, plot, scan, valleys
 from ._compile import compile_notice
-from .data import make_sequence_data
-from .models import RecurrentNeuron
-from .problem import Problem
 
-NETS = {
-    "linear": ("purelin", 1, (0.5, 0.5)),
-    "tansig": ("tansig", 1, (0.5, 0.5)),
-    "second-order": ("tansig", 2, (0.5, 0.5, -0.3)),
-}
+#: Horn's nets (the one table, :data:`fastsurf.horn.NETS`).
+NETS = horn.NETS
 
 
 def _pair(text: str) -> tuple[float, float]:
@@ -97,10 +91,8 @@ def run_scan(args) -> int:
         if args.store.exists() and not args.store.is_dir():
             raise ValueError(f"--store {str(args.store)!r} is a file, not a Zarr directory")
         writable_folder(args.store.parent, "--store (its folder)")
-    transfer, delays, theta_true = NETS[args.net]
-    model = RecurrentNeuron(transfer, feedback_delays=delays)
-    data = make_sequence_data(model, theta_true, T=args.T, n_seq=args.n_seq, seed=args.seed)
-    problem = Problem(model, data)
+    theta_true = NETS[args.net].theta_true
+    problem = horn.problem(args.net, T=args.T, n_seq=args.n_seq, seed=args.seed)
     progress = False if args.no_progress else None
     with compile_notice():
         # the same kernels on a tiny grid first, so the time below excludes compilation

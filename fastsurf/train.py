@@ -7,8 +7,8 @@ A facade: the code lives in
   :func:`bfgs`, :func:`gd` (heavy-ball momentum), :func:`adadelta` (Zeiler 2012), the
   :class:`InstabilityDetector`, :class:`TrainResult` and the :data:`TRAINERS` by name;
 * :mod:`fastsurf.multistart` — :func:`multistart` (many starts, in the objective's parallel
-  kernel where it has one, or on a Dask cluster), :class:`MultistartResult`,
-  :func:`label_end_point`;
+  kernel where it has one, or on a Dask cluster), :class:`MultistartResult`, the labels of
+  where runs end (:data:`LABELS`, :func:`label_runs`, :func:`label_end_point`);
 * :mod:`fastsurf.procedures` — the valley-avoiding procedures reconstructed from Horn et al.
   2009, §VI–VII: :func:`segmented`, :func:`prefix`, :func:`curriculum`.
 
@@ -17,11 +17,14 @@ modules import from the three modules above, never from this one.
 """
 
 from .multistart import (
+    BYTES_PER_RUN,
     ENGINES,
     KERNEL_CHUNK,
+    LABELS,
     MultistartResult,
     default_init,
     label_end_point,
+    label_runs,
     multistart,
 )
 from .procedures import curriculum, prefix, segmented
@@ -41,7 +44,7 @@ from .trainers import (
 #: scans name their evaluation methods ``fastsurf.scan.SCAN_METHODS``).
 METHODS = TRAINERS
 
-__all__ = ["ENGINES", "KERNEL_CHUNK", "LM_OPTIONS", "METHODS", "TRAINERS",
-           "InstabilityDetector", "MultistartResult", "TrainResult", "adadelta", "bfgs",
-           "check_lm_options", "curriculum", "default_init", "gd", "label_end_point",
-           "levenberg_marquardt", "multistart", "prefix", "segmented"]
+__all__ = ["BYTES_PER_RUN", "ENGINES", "KERNEL_CHUNK", "LABELS", "LM_OPTIONS", "METHODS",
+           "TRAINERS", "InstabilityDetector", "MultistartResult", "TrainResult", "adadelta",
+           "bfgs", "check_lm_options", "curriculum", "default_init", "gd", "label_end_point",
+           "label_runs", "levenberg_marquardt", "multistart", "prefix", "segmented"]

@@ -109,8 +109,14 @@ def _start(problem, theta0):
     return theta, loss
 
 
+def check_goal(goal: float | None) -> float:
+    """The loss ``goal`` as a float: None (no goal) is -inf, which no finite loss reaches; any
+    finite real is allowed (a loss can be negative on a general surface)."""
+    return -np.inf if goal is None else check_real("goal", goal)
+
+
 def _common(max_iter, goal, gtol):
-    return (check_int("max_iter", max_iter, minimum=1), check_real("goal", goal, minimum=0.0),
+    return (check_int("max_iter", max_iter, minimum=1), check_goal(goal),
             check_real("gtol", gtol, minimum=0.0))
 
 
@@ -133,7 +139,7 @@ def check_lm_options(options: dict) -> dict:
     return dict(zip(LM_OPTIONS, _lm_checks(*(options[k] for k in LM_OPTIONS))))
 
 
-def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
+def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float | None = 0.0,
                         gtol: float = 1e-10, mu: float = 1e-3, mu_dec: float = 0.1,
                         mu_inc: float = 10.0, mu_max: float = 1e10,
                         detector: InstabilityDetector | None = None) -> TrainResult:
@@ -142,11 +148,33 @@ def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
 
     Each iteration solves (J^T J + mu I) delta = -J^T e for the residuals e and Jacobian J;
     a step that lowers the loss is taken and mu is multiplied by ``mu_dec``, otherwise mu is
-    multiplied by ``mu_inc`` and the step is tried again. Stops at the loss ``goal``, when
-    |grad| <= ``gtol``, after ``max_iter`` iterations, or when mu exceeds ``mu_max``. A
-    ``detector`` can reject a step that lowers the total loss (it then counts as a failure);
-    so is a step with a non-finite trial loss (overflow) or from an exactly singular system.
-    Requires 0 < ``mu_dec`` <= 1 < ``mu_inc`` and 0 < ``mu`` <= ``mu_max``.
+    multiplied by ``mu_inc`` and the step is tried again. A ``detector`` can reject a step that
+    lowers the total loss (it then counts as a failure); so is a step with a non-finite trial
+    loss (overflow) or from an exactly singular system.
+
+    Parameters
+    ----------
+    problem : Problem or FunctionProblem
+        Needs ``loss``, ``residuals`` and ``jacobian``.
+    theta0 : array_like, shape (P,)
+        Start; its loss must be finite.
+    max_iter : int
+        Most iterations (>= 1).
+    goal : float or None
+        Stop when the loss is <= ``goal`` (default 0.0: LM's losses are sums of squares, >= 0,
+        so this stops only at an exact fit). None: no loss goal.
+    gtol : float
+        Stop when |grad| <= ``gtol``.
+    mu, mu_dec, mu_inc, mu_max : float
+        The damping schedule: 0 < ``mu`` <= ``mu_max``, 0 < ``mu_dec`` <= 1 < ``mu_inc``; stops
+        with reason "mu_max" when mu exceeds ``mu_max``.
+    detector : InstabilityDetector, optional
+        Rejects steps it does not accept.
+
+    Returns
+    -------
+    TrainResult
+        ``reason`` one of "loss goal", "gradient", "max_iter", "mu_max".
     """
     max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max = _lm_checks(
         max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max)
@@ -191,23 +219,49 @@ def levenberg_marquardt(problem, theta0, max_iter: int = 200, goal: float = 0.0,
     return _result(theta, loss, history, traj, reason, evals, {"mu": mu})
 
 
-def bfgs(problem, theta0, max_iter: int = 500, goal: float = 0.0, gtol: float = 1e-8,
+def bfgs(problem, theta0, max_iter: int = 500, goal: float | None = None, gtol: float = 1e-8,
          record_line_profiles: bool = False, profile_points: int = 201,
          profile_span: float = 2.0, restarts: int = 0) -> TrainResult:
     """BFGS (Nocedal & Wright 2006, Algorithm 6.1) with a strong-Wolfe line search
     (``scipy.optimize.line_search``).
 
-    With ``record_line_profiles`` the loss along every search direction,
-    theta + alpha d for alpha in [0, profile_span * alpha_taken] (or [0, profile_span / 2]
-    after a failure), is scanned
-    with :func:`fastsurf.scan.line` and kept in ``meta["line_profiles"]``; iterations whose
-    line search failed are listed in ``meta["failed_line_searches"]`` (the symptom of the
-    Prelude of Horn et al. 2009, §II: profiles full of narrow cusped valleys). After a failed
-    line search the inverse-Hessian estimate is reset to the identity (steepest descent) up to
-    ``restarts`` times; then training stops with reason "line search".
-    """
+    After a failed line search the inverse-Hessian estimate is reset to the identity (steepest
+    descent) up to ``restarts`` times; then training stops with reason "line search". Failed
+    searches are the symptom of the Prelude of Horn et al. 2009, §II: line profiles full of
+    narrow cusped valleys.
 
+    Parameters
+    ----------
+    problem : Problem or FunctionProblem
+        Needs ``loss`` and ``gradient``.
+    theta0 : array_like, shape (P,)
+        Start; its loss must be finite.
+    max_iter : int
+        Most iterations (>= 1).
+    goal : float or None
+        Stop when the loss is <= ``goal``; None (default): no loss goal, so a surface whose
+        minimum is negative trains on.
+    gtol : float
+        Stop when |grad| <= ``gtol``.
+    record_line_profiles : bool
+        Scan the loss along every search direction, theta + alpha d for alpha in
+        [0, profile_span * alpha_taken] (or [0, profile_span / 2] after a failure), with
+        :func:`fastsurf.scan.line`, into ``meta["line_profiles"]``.
+    profile_points : int
+        Points of each profile.
+    profile_span : float
+        Extent of each profile in units of the step taken.
+    restarts : int
+        Steepest-descent restarts after failed line searches (>= 0).
+
+    Returns
+    -------
+    TrainResult
+        ``reason`` one of "loss goal", "gradient", "max_iter", "line search";
+        ``meta["failed_line_searches"]`` lists the iterations whose search failed.
+    """
     max_iter, goal, gtol = _common(max_iter, goal, gtol)
+    restarts = check_int("restarts", restarts, minimum=0)
     theta, loss = _start(problem, theta0)
     g = problem.gradient(theta)
     Hinv = np.eye(problem.n_params)
@@ -260,38 +314,71 @@ def bfgs(problem, theta0, max_iter: int = 500, goal: float = 0.0, gtol: float = 
 
 def _first_order(problem, theta0, max_iter, goal, gtol, optimizer) -> TrainResult:
     """Steps of a gradient optimizer of :mod:`fastsurf.optim` until the loss goal, the
-    gradient tolerance, ``max_iter`` steps or a non-finite loss ("diverged")."""
+    gradient tolerance, ``max_iter`` steps or a step to a non-finite θ or loss ("diverged":
+    the run then ends at the last finite θ, with its loss, which is ``trajectory[-1]``)."""
     max_iter, goal, gtol = _common(max_iter, goal, gtol)
     theta, loss = _start(problem, theta0)
-    history, traj = [loss], [theta.copy()]
+    history, traj, evals = [loss], [theta.copy()], 1
     reason = "max_iter"
     for _ in range(max_iter):
         if loss <= goal:
             reason = "loss goal"
             break
         g = problem.gradient(theta)
-        if np.linalg.norm(g) <= gtol:
+        with np.errstate(over="ignore"):        # a huge gradient is a step to divergence
+            gnorm = np.linalg.norm(g)
+        if gnorm <= gtol:
             reason = "gradient"
             break
-        theta = optimizer.step(theta, g)
-        loss = problem.loss(theta)
-        if not np.isfinite(loss):
+        with np.errstate(over="ignore", invalid="ignore"):
+            trial = optimizer.step(theta, g)
+        new = np.inf
+        if np.all(np.isfinite(trial)):
+            new = problem.loss(trial)
+            evals += 1
+        if not np.isfinite(new):
             reason = "diverged"
             break
+        theta, loss = trial, new
         history.append(loss)
         traj.append(theta.copy())
-    return _result(theta, loss, history, traj, reason, len(history))
+    return _result(theta, loss, history, traj, reason, evals)
 
 
 def gd(problem, theta0, lr: float = 0.01, momentum: float = 0.9, max_iter: int = 1000,
-       goal: float = 0.0, gtol: float = 1e-8) -> TrainResult:
+       goal: float | None = None, gtol: float = 1e-8) -> TrainResult:
     """Gradient descent with heavy-ball momentum (:class:`fastsurf.optim.GDMomentum`):
-    v = momentum v - lr grad; theta += v."""
+    v = momentum v - lr grad; theta += v.
+
+    Parameters
+    ----------
+    problem : Problem or FunctionProblem
+        Needs ``loss`` and ``gradient``.
+    theta0 : array_like, shape (P,)
+        Start; its loss must be finite.
+    lr : float
+        Learning rate (> 0).
+    momentum : float
+        Momentum in [0, 1] (0: plain gradient descent).
+    max_iter : int
+        Most steps (>= 1).
+    goal : float or None
+        Stop when the loss is <= ``goal``; None (default): no loss goal.
+    gtol : float
+        Stop when |grad| <= ``gtol``.
+    Returns
+    -------
+    TrainResult
+        ``reason`` one of "loss goal", "gradient", "max_iter", "diverged" (a step reached a
+        non-finite θ or loss: ``theta``, ``loss`` and ``trajectory[-1]`` are then the last
+        finite point).
+    """
     return _first_order(problem, theta0, max_iter, goal, gtol, GDMomentum(lr, momentum))
 
 
 def adadelta(problem, theta0, rho: float = 0.95, eps: float = 1e-7, lr: float = 1.0,
-             max_iter: int = 1000, goal: float = 0.0, gtol: float = 1e-8) -> TrainResult:
+             max_iter: int = 1000, goal: float | None = None,
+             gtol: float = 1e-8) -> TrainResult:
     """Adadelta (Zeiler 2012, Algorithm 1; :class:`fastsurf.optim.Adadelta`): running averages
     of g^2 and of the squared updates, delta = -sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) g,
     scaled by ``lr``.
@@ -299,7 +386,33 @@ def adadelta(problem, theta0, rho: float = 0.95, eps: float = 1e-7, lr: float = 
     Zeiler's method has no learning rate (lr = 1, the default; his MNIST runs used rho = 0.95,
     eps = 1e-6). With lr = 1 it hovers around a minimum rather than converging (the step ratio
     does not vanish); lr < 1 lets it converge (lr = 0.1: to 1e-7 on a convex quadratic in about
-    10^4 iterations, tested)."""
+    10^4 iterations, tested).
+
+    Parameters
+    ----------
+    problem : Problem or FunctionProblem
+        Needs ``loss`` and ``gradient``.
+    theta0 : array_like, shape (P,)
+        Start; its loss must be finite.
+    rho : float
+        Decay of the running averages.
+    eps : float
+        Conditioning constant.
+    lr : float
+        Scale of the update (> 0).
+    max_iter : int
+        Most steps (>= 1).
+    goal : float or None
+        Stop when the loss is <= ``goal``; None (default): no loss goal.
+    gtol : float
+        Stop when |grad| <= ``gtol``.
+    Returns
+    -------
+    TrainResult
+        ``reason`` one of "loss goal", "gradient", "max_iter", "diverged" (a step reached a
+        non-finite θ or loss: ``theta``, ``loss`` and ``trajectory[-1]`` are then the last
+        finite point).
+    """
     return _first_order(problem, theta0, max_iter, goal, gtol, Adadelta(rho, eps, lr))
 
 

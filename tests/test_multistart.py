@@ -30,6 +30,12 @@ def _stable_init(model, spread=0.45):
     return init
 
 
+def _unit_init(model):
+    """U(-1, 1) in every parameter: RecurrentNeuron.init before its default became Horn's box
+    (the starts these tests were measured with)."""
+    return lambda rng: rng.uniform(-1.0, 1.0, model.n_params)
+
+
 # (model, teacher, n_seq, a0, loss, noise)
 CASES = {
     "purelin": (fs.RecurrentNeuron("purelin"), (0.5, 0.5), 1, None, None, 0.05),
@@ -87,13 +93,14 @@ def test_numba_engine_equals_python_engine_step_by_step(name):
 
 @pytest.mark.parametrize("name", ["purelin", "tansig", "tansig2_bias", "purelin2_bias_seqs"])
 def test_numba_engine_equals_python_engine_on_whole_runs(name):
-    # Teacher data (a zero-residual minimum), default starts and options. Runs agree step by
-    # step until the end game, where "gradient" and "loss goal" (loss exactly 0) can swap
-    # on rounding; unstable starts make J^T J ill-conditioned (cond ~ 1e16), so a few paths
-    # part there.
+    # Teacher data (a zero-residual minimum), U(-1, 1) starts and default options. Runs agree
+    # step by step until the end game, where "gradient" and "loss goal" (loss exactly 0) can
+    # swap on rounding; unstable starts make J^T J ill-conditioned (cond ~ 1e16), so a few
+    # paths part there.
     prob = _problem(name, noisy=False)
-    a = train.multistart(prob, 300, seed=7, progress=False)
-    b = train.multistart(prob, 300, seed=7, engine="python", progress=False)
+    init = _unit_init(prob.model)
+    a = train.multistart(prob, 300, seed=7, init=init, progress=False)
+    b = train.multistart(prob, 300, seed=7, init=init, engine="python", progress=False)
     assert (a.meta["engine"], b.meta["engine"]) == ("numba", "python")
     np.testing.assert_array_equal(a.starts, b.starts)
     same = (a.n_iter == b.n_iter) & (a.n_evals == b.n_evals)
@@ -108,9 +115,10 @@ def test_numba_engine_equals_python_engine_on_whole_runs(name):
 
 def test_same_seed_same_bits_whatever_the_batch():
     prob = _problem("tansig2_bias")
-    a = train.multistart(prob, 600, seed=3, progress=False)
-    b = train.multistart(prob, 600, seed=3, progress=False)
-    c = train.multistart(prob, 70, seed=3, progress=False)   # the first 70 starts, other lanes
+    init = _unit_init(prob.model)
+    a = train.multistart(prob, 600, seed=3, init=init, progress=False)
+    b = train.multistart(prob, 600, seed=3, init=init, progress=False)
+    c = train.multistart(prob, 70, seed=3, init=init, progress=False)   # the first 70 starts
     for field in ("starts", "thetas", "losses", "n_iter", "reason", "n_evals", "labels"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
         np.testing.assert_array_equal(getattr(a, field)[:70], getattr(c, field))
@@ -167,13 +175,15 @@ def client():
 
 def test_client_batches_equal_a_local_run(client):
     prob = _problem("tansig2_bias")
-    local = train.multistart(prob, 150, seed=9, progress=False)
-    remote = train.multistart(prob, 150, seed=9, client=client, batch=40, progress=False)
+    init = _unit_init(prob.model)
+    local = train.multistart(prob, 150, seed=9, init=init, progress=False)
+    remote = train.multistart(prob, 150, seed=9, init=init, client=client, batch=40,
+                              progress=False)
     for field in ("starts", "thetas", "losses", "n_iter", "reason", "n_evals", "labels"):
         np.testing.assert_array_equal(getattr(remote, field), getattr(local, field))
-    local = train.multistart(prob, 12, seed=9, method="bfgs", progress=False)
-    remote = train.multistart(prob, 12, seed=9, method="bfgs", client=client, batch=5,
-                              progress=False)
+    local = train.multistart(prob, 12, seed=9, init=init, method="bfgs", progress=False)
+    remote = train.multistart(prob, 12, seed=9, init=init, method="bfgs", client=client,
+                              batch=5, progress=False)
     np.testing.assert_array_equal(remote.thetas, local.thetas)
     np.testing.assert_array_equal(remote.reason, local.reason)
 
@@ -213,6 +223,11 @@ def test_default_starts_follow_the_documented_rule():
     assert multistart.default_init(prob) == prob.init
     a, b = np.random.default_rng(3), np.random.default_rng(3)
     np.testing.assert_array_equal(prob.init(a), prob.model.init(b))
+    # a recurrent neuron's default box: inputs and bias U(-2, 2), feedback U(-1.5, 1.5)
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    np.testing.assert_array_equal([prob.init(a) for _ in range(5)],
+                                  b.uniform([-2.0, -1.5, -1.5, -2.0], [2.0, 1.5, 1.5, 2.0],
+                                            (5, 4)))
     quad = fs.FunctionProblem(lambda x: float(x @ x), n_params=3)
     draw = multistart.default_init(quad)
     a, b = np.random.default_rng(1), np.random.default_rng(1)
@@ -246,3 +261,77 @@ def test_result_vocabulary_deprecated_names_and_save_load(tmp_path):
 def test_the_docstring_example_runs():
     import doctest
     assert doctest.testmod(multistart, verbose=False).failed == 0
+
+
+def test_sizes_are_refused_before_any_start_is_drawn():
+    prob = _problem("tansig")
+
+    def init(rng):
+        raise AssertionError("no start may be drawn")
+
+    with pytest.raises(ValueError, match=r"multistart\(n=1000000000\) with 2 parameters needs "
+                                         r".* GiB of memory"):
+        train.multistart(prob, 10**9, init=init)
+    with pytest.raises(ValueError, match="theta_true must have length n_params=2"):
+        train.multistart(prob, 3, init=init, theta_true=(0.5,))
+    with pytest.raises(ValueError, match="tol must be >= 0"):
+        train.multistart(prob, 3, init=init, tol=-1.0)
+
+
+def test_a_callable_method_runs_on_the_python_engine():
+    import functools
+    prob = _problem("tansig", T=24)
+    fn = functools.partial(train.curriculum, method="lm")
+    res = train.multistart(prob, 5, method=fn, seed=4, theta_true=(0.5, 0.5), progress=False,
+                           lengths=[6, 12, 24], max_iter=30)
+    assert res.meta == {"method": "curriculum", "engine": "python"}
+    for r, start in enumerate(res.starts):
+        one = train.curriculum(prob, start, lengths=[6, 12, 24], max_iter=30)
+        np.testing.assert_array_equal(res.thetas[r], one.theta)
+        assert (res.losses[r], res.n_iter[r], res.reason[r], res.n_evals[r]) == (
+            one.loss, one.n_iter, one.reason, one.n_evals)
+    np.testing.assert_array_equal(
+        res.labels, train.label_runs(prob, res.thetas, res.losses, res.reason, res.n_iter,
+                                     theta_true=(0.5, 0.5)))
+    with pytest.raises(ValueError, match="no parallel kernel for method='curriculum'"):
+        train.multistart(prob, 2, method=fn, engine="numba")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lr'"):
+        train.multistart(prob, 2, method=train.levenberg_marquardt, lr=0.1)
+
+
+def test_labels_are_label_end_point_of_every_run():
+    prob = _problem("purelin", noisy=False)
+    res = train.multistart(prob, 300, seed=2, init=lambda rng: rng.uniform(-2, 2, 2),
+                           theta_true=(0.5, 0.5), progress=False)
+    assert {"global", "spurious valley"} <= set(res.labels)
+    for r in range(len(res.labels)):
+        assert res.labels[r] == train.label_end_point(
+            prob, res.thetas[r], res.losses[r], theta_true=(0.5, 0.5), reason=res.reason[r],
+            n_iter=res.n_iter[r])
+
+
+def test_default_starts_reach_horns_spurious_valleys():
+    # the box reaches |w2| > 1, where the linear neuron's spurious valleys are; U(-1, 1), the
+    # former default, never left the stable region and showed none
+    prob = _problem("purelin", T=100, noisy=False)
+    res = train.multistart(prob, 400, seed=0, theta_true=(0.5, 0.5), tol=1e-3, progress=False)
+    assert np.all(np.abs(res.starts) <= [2.0, 1.5]) and np.max(np.abs(res.starts[:, 1])) > 1.4
+    assert 0.05 < np.mean(res.labels == "spurious valley") < 0.3       # measured 0.13
+    old = train.multistart(prob, 400, seed=0, init=_unit_init(prob.model),
+                           theta_true=(0.5, 0.5), tol=1e-3, progress=False)
+    assert np.all(old.labels == "global")
+    with pytest.raises(ValueError, match="feedback_range must be > 0"):
+        prob.model.init(0, feedback_range=0.0)
+
+
+def test_lm_goal_none_means_no_goal_in_the_kernel_too():
+    prob = _problem("tansig", noisy=False)
+    kw = {"seed": 5, "init": _stable_init(prob.model), "progress": False, "max_iter": 8}
+    a = train.multistart(prob, 50, goal=None, engine="numba", **kw)
+    b = train.multistart(prob, 50, goal=None, engine="python", **kw)
+    np.testing.assert_array_equal(a.reason, b.reason)
+    np.testing.assert_allclose(a.thetas, b.thetas, rtol=1e-10, atol=1e-12)
+    assert "loss goal" not in a.reason
+    # a goal above every loss stops every run at once
+    high = train.multistart(prob, 50, goal=1e6, **kw)
+    assert np.all(high.reason == "loss goal") and np.all(high.n_iter == 0)

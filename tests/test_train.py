@@ -138,8 +138,8 @@ def test_train_command_and_experiment_script(tmp_path, capsys):
     assert main(["train", "--starts", "6", "--T", "30", "--procedure", "segments"]) == 0
     out = capsys.readouterr().out
     counts = [int(line.split()[-2]) for line in out.splitlines()
-              if line.strip().startswith(("global", "spurious", "other"))]
-    assert sum(counts) == 6
+              if line.strip().startswith(tuple(train.LABELS))]
+    assert len(counts) == len(train.LABELS) and sum(counts) == 6
     assert main(["train", "--starts", "0"]) == 2
     path = Path(__file__).resolve().parent.parent / "scripts" / "horn2009_training.py"
     spec = importlib.util.spec_from_file_location("horn2009_training", path)
@@ -273,13 +273,16 @@ def test_lm_and_bfgs_are_the_bits_of_the_old_loops(name):
                                        ("gd", {"lr": 0.01, "max_iter": 50}),
                                        ("adadelta", {"max_iter": 50})])
 def test_same_seed_same_bits_for_every_trainer(method, kw):
-    # the starts of d3d54ad (one model.init(rng) per run: U(-1, 1) for a neuron, He normal for
-    # an MLP), then one trainer call per start
+    # the starts of d3d54ad (one model.init(rng) per run then: U(-1, 1) for a neuron, passed
+    # as init= since the neuron's default became Horn's box; He normal for an MLP), then one
+    # trainer call per start
     for name in ("neuron", "mlp"):
         problem, _ = _bit_problems()[name]
+        init = (lambda rng, P=problem.n_params: rng.uniform(-1.0, 1.0, P)) if (
+            name == "neuron") else None
         rng = np.random.default_rng(7)
-        starts = np.array([problem.model.init(rng) for _ in range(4)])
-        res = train.multistart(problem, 4, method=method, seed=7, engine="python",
+        starts = np.array([(init or problem.model.init)(rng) for _ in range(4)])
+        res = train.multistart(problem, 4, method=method, seed=7, init=init, engine="python",
                                progress=False, **kw)
         np.testing.assert_array_equal(res.starts, starts)
         for r, start in enumerate(starts):
@@ -361,3 +364,56 @@ def test_training_modules_import_one_way_and_at_module_level():
     for path in ROOT.rglob("*.py"):
         if path.name != "__init__.py" or path.parent != ROOT:
             assert "fastsurf.train" not in set().union(*_fastsurf_imports(path)), path
+
+
+# --- loss goals, divergence, argument checks --------------------------------------------------
+def _camel():
+    """Six-hump camel: minima -1.0316 at +-(0.0898, -0.7126), a negative loss surface."""
+    def f(v):
+        x, y = v
+        return (4 - 2.1 * x ** 2 + x ** 4 / 3) * x ** 2 + x * y + (-4 + 4 * y ** 2) * y ** 2
+    return fs.FunctionProblem(f, n_params=2)
+
+
+@pytest.mark.parametrize("method,kw", [("gd", {}), ("adadelta", {"lr": 0.1, "max_iter": 5000}),
+                                       ("bfgs", {})])
+def test_first_order_trainers_have_no_loss_goal_by_default(method, kw):
+    prob = _camel()
+    start = [0.3, -0.5]
+    assert prob.loss(start) < 0            # with goal 0 every trainer stopped here at once
+    res = train.TRAINERS[method](prob, start, **kw)
+    assert res.reason == "gradient" and res.n_iter > 5
+    assert res.loss == pytest.approx(-1.0316284534898774, abs=1e-9)
+    # a negative goal is a goal
+    res = train.TRAINERS[method](prob, start, goal=-1.0, **kw)
+    assert res.reason == "loss goal" and -1.0316285 < res.loss <= -1.0
+    # LM keeps goal 0.0 (its losses are sums of squares); None means no goal
+    lm = train.levenberg_marquardt(quadratic(), [3.0, -3.0], goal=None)
+    assert lm.reason == "gradient"
+    with pytest.raises(TypeError, match="goal must be a real number"):
+        train.gd(prob, start, goal="0")
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+@pytest.mark.parametrize("lr", [1.5, 1e308])
+def test_divergence_ends_at_the_last_finite_point(lr):
+    # x.x with lr 1.5 and no momentum: x <- -2 x, the loss grows by 4 each step until it
+    # overflows; lr 1e308 jumps to an infinite theta at the first step
+    prob = fs.FunctionProblem(lambda x: float(x @ x), grad=lambda x: 2 * x, n_params=2)
+    res = train.gd(prob, [1.0, 1.0], lr=lr, momentum=0.0, max_iter=10_000)
+    assert res.reason == "diverged" and not res.converged
+    np.testing.assert_array_equal(res.theta, res.trajectory[-1])
+    assert np.isfinite(res.loss) and res.loss == res.history[-1] == prob.loss(res.theta)
+    assert res.trajectory.shape == (res.n_iter + 1, 2)
+    if lr == 1.5:
+        assert res.n_iter > 400 and res.n_evals == res.n_iter + 2   # the diverged trial too
+    else:
+        assert res.n_iter == 0 and res.n_evals == 1                 # theta = inf: no loss
+        np.testing.assert_array_equal(res.theta, [1.0, 1.0])
+
+
+def test_bfgs_refuses_negative_restarts():
+    with pytest.raises(ValueError, match="restarts must be >= 0"):
+        train.bfgs(quadratic(), [3.0, -3.0], restarts=-1)
+    with pytest.raises(TypeError, match="restarts must be an integer"):
+        train.bfgs(quadratic(), [3.0, -3.0], restarts=1.5)

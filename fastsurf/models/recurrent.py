@@ -8,7 +8,7 @@ import numpy as np
 
 from .._arrays import count_nonfinite
 from .._progress import progress_bar
-from .._validation import as_float_array, as_rng, as_theta, check_choice, check_int
+from .._validation import as_float_array, as_rng, as_theta, check_choice, check_int, check_real
 from ..data import SequenceData
 from ..kernels import lm as klm
 from ..kernels import recurrent as kr
@@ -114,9 +114,36 @@ class RecurrentNeuron(Model):
                 f"bias={self.bias})")
 
     # --- model interface ----------------------------------------------------------------------
-    def init(self, rng=None) -> np.ndarray:
-        """Uniform random parameters in [-1, 1]."""
-        return as_rng(rng).uniform(-1.0, 1.0, self.n_params)
+    def init(self, rng=None, input_range: float = 2.0,
+             feedback_range: float = 1.5) -> np.ndarray:
+        """Random parameters, uniform in the default start box: the default starts of training
+        (:func:`fastsurf.multistart.multistart`, ``fastsurf train``).
+
+        Input weights and the bias are drawn from U(-``input_range``, ``input_range``),
+        feedback weights from U(-``feedback_range``, ``feedback_range``): by default, for
+        Horn's first-order nets, the box [-2, 2] x [-1.5, 1.5] (x [-1.5, 1.5] for the
+        second-order net, ``fastsurf.horn.start_box``). It reaches the unstable region
+        (|w2| > 1 for a first-order neuron) where Horn, De Jesús & Hagan (2009, §III) find the
+        spurious valleys; U(-1, 1), the former default, stays inside the stable region of a
+        first-order neuron and so never shows one.
+
+        Parameters
+        ----------
+        rng : int, Generator or None
+            One call draws ``n_params`` uniforms, in parameter order.
+        input_range, feedback_range : float
+            Half-widths of the box (> 0).
+
+        Returns
+        -------
+        ndarray (n_params,)
+        """
+        input_range = check_real("input_range", input_range, minimum=0.0, strict_min=True)
+        feedback_range = check_real("feedback_range", feedback_range, minimum=0.0,
+                                    strict_min=True)
+        half = np.full(self.n_params, input_range)
+        half[self.n_inputs:self.n_inputs + self.feedback_delays] = feedback_range
+        return as_rng(rng).uniform(-half, half)
 
     def check_data(self, data) -> None:
         super().check_data(data)
