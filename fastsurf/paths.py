@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._memory import check_memory
 from ._progress import progress_bar
 from ._results import Result
 from ._validation import as_float_array, as_rng, as_theta, check_choice, check_int, check_real
@@ -443,6 +444,9 @@ def neb(problem, theta_a, theta_b, n_images: int = 11, k: float = 1.0, climbing:
     if np.array_equal(theta_a, theta_b):
         raise ValueError("theta_a and theta_b must be different points")
     n_images = check_int("n_images", n_images, minimum=3)
+    # the band, its forces, gradients and optimizer state: a few (n_images, P) arrays
+    check_memory(n_images * (48 * P + 256), f"neb(n_images={n_images}) with {P} parameters",
+                 "use fewer images")
     k = check_real("k", k, minimum=0.0, strict_min=True)
     tol = check_real("tol", tol, minimum=0.0, strict_min=True)
     max_iter = check_int("max_iter", max_iter, minimum=1)

@@ -337,3 +337,10 @@ def test_loading_a_path_from_another_kind_of_file_is_clear(tmp_path):
     old = _io.save_npz(tmp_path / "old.npz", {"images": np.zeros((3, 2))}, {"meta": {}})
     with pytest.raises(ValueError, match="not a fastsurf Path file .missing"):
         fs.paths.Path.load(old)
+
+
+def test_a_band_too_large_for_memory_is_refused_before_allocating():
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"neb\(n_images=100000000\) .* needs"):
+        fs.paths.neb(fs.FunctionProblem(bowl), [-1, 0], [1, 0], n_images=10**8)
+    assert time.perf_counter() - t0 < 2
