@@ -20,13 +20,14 @@ from . import (
     trainers,
     valleys,
 )
-from .data import RegressionData, SequenceData, make_sequence_data
+from .data import ClassificationData, RegressionData, SequenceData, make_sequence_data
 from .models import MLP, LayeredRecurrent, RecurrentNeuron
 from .problem import FunctionProblem, NonFiniteLossError, Objective, Problem
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClassificationData",
     "constructions",
     "critical",
     "curvature",

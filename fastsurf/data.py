@@ -1,4 +1,5 @@
-"""Training data: sequences for recurrent nets, input/target pairs for feedforward nets."""
+"""Training data: sequences for recurrent nets, input/target pairs and labelled inputs for
+feedforward nets."""
 
 from __future__ import annotations
 
@@ -134,6 +135,137 @@ class RegressionData:
 
     def fingerprint(self) -> str:
         return _fingerprint(self.x, self.y)
+
+
+@dataclass(frozen=True)
+class ClassificationData:
+    """Inputs with class labels for a classifying feedforward net (one logit per class).
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d_in)
+        Real, finite inputs (shape (n,) is one input column).
+    labels : array_like of int, shape (n,), or one-hot, shape (n, C)
+        Class indices in ``[0, n_classes)`` of an integer dtype, or a one-hot matrix (integer
+        or float dtype) whose rows hold exactly one 1 and zeros elsewhere. Nothing is coerced:
+        booleans, floats as class indices (even 2.0), out-of-range classes and rows that are
+        not exactly one-hot are refused.
+    n_classes : int, optional
+        Number of classes C >= 2. Default: the one-hot width, or ``max(labels) + 1``. With
+        one-hot labels it must equal their width.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n, d_in)
+        float64, C-contiguous.
+    labels : ndarray of int64, shape (n,)
+        Class index of every sample (one-hot input is stored as indices).
+    n_classes : int
+
+    Notes
+    -----
+    ``n_samples`` is n (the cross-entropy and the error rate are means over it);
+    ``n_residuals`` is n * n_classes, the entries of the one-hot target matrix, which are the
+    residuals when such data is fitted by least squares (``loss="sse"`` or ``"mse"`` on the
+    one-hot targets; ``"mse"`` divides by n * n_classes). ``onehot`` is that matrix.
+
+    Examples
+    --------
+    >>> import fastsurf as fs
+    >>> d = fs.ClassificationData([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [0, 2, 1])
+    >>> d.n_samples, d.n_classes, d.n_residuals
+    (3, 3, 9)
+    >>> d.onehot[1]
+    array([0., 0., 1.])
+    >>> fs.ClassificationData([[0.0], [1.0]], [[0, 1], [1, 0]]).labels
+    array([1, 0])
+    """
+
+    x: np.ndarray
+    labels: np.ndarray
+    n_classes: int | None = None
+
+    def __post_init__(self):
+        x = as_float_array("x", self.x, ndim=(1, 2))
+        x2 = np.ascontiguousarray(x.reshape(-1, 1) if x.ndim == 1 else x)
+        labels, n_classes = _as_labels(self.labels, self.n_classes)
+        if labels.shape[0] != x2.shape[0]:
+            raise ValueError(f"x and labels must have the same number of samples, got "
+                             f"{x2.shape[0]} and {labels.shape[0]}")
+        object.__setattr__(self, "x", x2)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "n_classes", n_classes)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples n."""
+        return self.x.shape[0]
+
+    @property
+    def n_residuals(self) -> int:
+        """Entries of the one-hot target matrix, n * n_classes (the least-squares residuals)."""
+        return self.x.shape[0] * self.n_classes
+
+    @property
+    def onehot(self) -> np.ndarray:
+        """The labels as a new one-hot float64 matrix, shape (n, n_classes)."""
+        out = np.zeros((self.n_samples, self.n_classes))
+        out[np.arange(self.n_samples), self.labels] = 1.0
+        return out
+
+    def fingerprint(self) -> str:
+        """A short hash of the inputs, labels and number of classes."""
+        return _fingerprint(self.x, self.labels, np.array([self.n_classes], dtype=np.int64))
+
+
+def _as_labels(value, n_classes) -> tuple[np.ndarray, int]:
+    """(int64 class indices, n_classes) from integer labels or an exact one-hot matrix."""
+    if n_classes is not None:
+        n_classes = check_int("n_classes", n_classes, minimum=2)
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"labels must be integer class indices or a one-hot matrix, got "
+                        f"{type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"labels must be a rectangular array ({err})") from None
+    if arr.dtype == bool:
+        raise TypeError("labels must be integer class indices or a one-hot matrix, got "
+                        "booleans")
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"labels must be integer class indices or a one-hot matrix, got dtype "
+                        f"{arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"labels must have shape (n,) (class indices) or (n, n_classes) "
+                         f"(one-hot), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError("labels must not be empty")
+    if arr.ndim == 1:
+        if not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError(f"labels as class indices must have an integer dtype, got "
+                            f"{arr.dtype} (floats are not converted to classes)")
+        lo, hi = int(arr.min()), int(arr.max())
+        if n_classes is None:
+            if hi < 1:
+                raise ValueError(f"labels hold a single class ({hi}); pass n_classes >= 2")
+            n_classes = hi + 1
+        if lo < 0 or hi >= n_classes:
+            raise ValueError(f"labels must lie in [0, n_classes={n_classes}), found values "
+                             f"from {lo} to {hi}")
+        return np.ascontiguousarray(arr, dtype=np.int64), n_classes
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("labels (one-hot) must contain only finite values")
+    width = arr.shape[1]
+    if n_classes is not None and n_classes != width:
+        raise ValueError(f"labels (one-hot) have {width} columns but n_classes={n_classes}")
+    if width < 2:
+        raise ValueError(f"labels (one-hot) must have n_classes >= 2 columns, got {width}")
+    exact = np.all((arr == 0) | (arr == 1), axis=1) & (np.count_nonzero(arr, axis=1) == 1)
+    if not np.all(exact):
+        row = int(np.flatnonzero(~exact)[0])
+        raise ValueError(f"labels (one-hot) must have exactly one 1 and zeros elsewhere in "
+                         f"every row; row {row} is {arr[row].tolist()}")
+    return np.ascontiguousarray(np.argmax(arr, axis=1), dtype=np.int64), width
 
 
 def make_sequence_data(model, theta_true, T: int, n_seq: int = 1, seed=0, a0=None) -> SequenceData:

@@ -16,9 +16,14 @@ import numpy as np
 
 from ._memory import check_memory
 from ._validation import as_theta, as_theta_batch, check_choice, check_int
+from .data import ClassificationData
 from .models.base import Model
 
-LOSSES = ("sse", "mse")
+#: Least-squares losses (residuals, Jacobians, structural scans, Levenberg-Marquardt).
+LEAST_SQUARES = ("sse", "mse")
+#: Losses of a classifier's logits on :class:`~fastsurf.ClassificationData`.
+CLASSIFICATION = ("cross_entropy", "cross_entropy_sum", "zero_one")
+LOSSES = LEAST_SQUARES + CLASSIFICATION
 
 
 class NonFiniteLossError(ValueError):
@@ -68,16 +73,43 @@ class Problem:
     ----------
     model : Model
         A fastsurf model (``RecurrentNeuron``, ``LayeredRecurrent``, ``MLP``).
-    data : SequenceData or RegressionData
+    data : SequenceData, RegressionData or ClassificationData
         Data the model accepts.
-    loss : {"sse", "mse"}, optional
-        Sum of squared errors (Hagan's F = sum e^2) or its mean over all residuals.
-        Default: the model's own default ("sse" for sequences, "mse" for regression).
+    loss : {"sse", "mse", "cross_entropy", "cross_entropy_sum", "zero_one"}, optional
+        ``"sse"``: sum of squared errors (Hagan's F = sum e^2); ``"mse"``: its mean over all
+        residuals. On :class:`~fastsurf.ClassificationData` (an MLP with one logit per class):
+        ``"cross_entropy"``, the softmax cross-entropy ``logsumexp(z_s) - z_{s, y_s}`` of the
+        logits z_s **averaged over the samples** (computed stably by log-sum-exp);
+        ``"cross_entropy_sum"``, the same summed over the samples; ``"zero_one"``, the error
+        rate (see :meth:`error_rate`), a piecewise-constant loss for plateau analysis (Gao
+        2018) whose values ``loss``/``losses`` give but whose derivatives are refused; and
+        ``"sse"``/``"mse"`` on the one-hot targets. Default: ``"cross_entropy"`` for
+        ClassificationData, else the model's own default (``"sse"`` for sequences, ``"mse"``
+        for regression).
 
     Notes
     -----
     Residuals are e = target - output, so ``jacobian(theta)`` is -d output / d theta and the SSE
-    gradient is 2 J^T e.
+    gradient is 2 J^T e. The classification losses have no residuals: ``residuals``,
+    ``jacobian`` and everything built on them (Levenberg-Marquardt, the structural scan fast
+    path) need a least-squares loss and raise ValueError otherwise. ``loss_scale`` is the
+    factor in front of the summed loss: 1 (sse, cross_entropy_sum), 1 / n_residuals (mse),
+    1 / n_samples (cross_entropy, zero_one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastsurf as fs
+    >>> rng = np.random.default_rng(0)
+    >>> data = fs.ClassificationData(rng.standard_normal((20, 2)), np.arange(20) % 3)
+    >>> model = fs.MLP((2, 4, 3), activation="tanh")
+    >>> prob = fs.Problem(model, data)          # loss="cross_entropy" (mean over samples)
+    >>> theta = model.init(0)
+    >>> g, H = prob.gradient(theta), prob.hessian(theta)
+    >>> bool(np.all(np.linalg.eigvalsh(prob.gauss_newton(theta)) > -1e-12))
+    True
+    >>> 0.0 <= prob.error_rate(theta) <= 1.0
+    True
     """
 
     def __init__(self, model: Model, data, loss: str | None = None):
@@ -86,10 +118,21 @@ class Problem:
         model.check_data(data)
         self.model = model
         self.data = data
-        self.loss_kind = check_choice("loss", model.default_loss() if loss is None else loss,
-                                      LOSSES)
+        if loss is None:
+            loss = "cross_entropy" if isinstance(data, ClassificationData) else \
+                model.default_loss()
+        self.loss_kind = check_choice("loss", loss, LOSSES)
+        if self.loss_kind in CLASSIFICATION:
+            if not isinstance(data, ClassificationData):
+                raise ValueError(f"loss={self.loss_kind!r} needs ClassificationData (inputs "
+                                 f"with class labels), got {type(data).__name__}")
+            if not hasattr(model, "cross_entropy"):
+                raise ValueError(f"loss={self.loss_kind!r} needs a model with classification "
+                                 f"kernels (MLP), got {type(model).__name__}")
         self.n_residuals = int(data.n_residuals)
-        self.loss_scale = 1.0 if self.loss_kind == "sse" else 1.0 / self.n_residuals
+        self.loss_scale = {"sse": 1.0, "cross_entropy_sum": 1.0,
+                           "mse": 1.0 / self.n_residuals}.get(self.loss_kind,
+                                                              1.0 / _n_samples(data))
 
     @property
     def n_params(self) -> int:
@@ -108,19 +151,48 @@ class Problem:
         """Random initial parameters (the model's ``init``): the default starts of training."""
         return self.model.init(rng)
 
+    @property
+    def least_squares(self) -> bool:
+        """Whether the loss is a least-squares one (``"sse"``/``"mse"``): only then are there
+        residuals and a residual Jacobian."""
+        return self.loss_kind in LEAST_SQUARES
+
+    def _needs_least_squares(self, what: str) -> None:
+        if not self.least_squares:
+            raise ValueError(f"{what} is defined for the least-squares losses 'sse' and 'mse' "
+                             f"only; loss={self.loss_kind!r} has no residuals (least-squares "
+                             f"methods such as Levenberg-Marquardt need an SSE/MSE loss)")
+
+    def _needs_derivatives(self, what: str) -> None:
+        if self.loss_kind == "zero_one":
+            raise ValueError(f"the {what} of loss='zero_one' is undefined: the 0-1 loss is "
+                             f"piecewise constant (zero almost everywhere, a jump at every "
+                             f"step); use loss='cross_entropy' for derivatives")
+
     def loss(self, theta) -> float:
         """Loss at one parameter vector (+inf where the outputs overflow)."""
-        return self.loss_scale * self.model.sse(self._theta(theta), self.data)
+        theta = self._theta(theta)
+        if self.loss_kind == "zero_one":
+            return self.model.n_errors(theta, self.data) / _n_samples(self.data)
+        if self.loss_kind in CLASSIFICATION:
+            return self.loss_scale * self.model.cross_entropy(theta, self.data)
+        return self.loss_scale * self.model.sse(theta, self.data)
 
     def losses(self, thetas) -> np.ndarray:
         """Loss at each row of ``thetas`` (m, P), computed in parallel."""
         batch = as_theta_batch("thetas", thetas, self.n_params)
         if batch.shape[0] == 0:
             return np.empty(0)
+        if self.loss_kind == "zero_one":
+            return self.model.n_errors_batch(batch, self.data) / _n_samples(self.data)
+        if self.loss_kind in CLASSIFICATION:
+            return self.loss_scale * self.model.cross_entropy_batch(batch, self.data)
         return self.loss_scale * self.model.sse_batch(batch, self.data)
 
     def residuals(self, theta) -> np.ndarray:
-        """Errors e = target - output, flattened, shape (n_residuals,)."""
+        """Errors e = target - output, flattened, shape (n_residuals,). Least-squares losses
+        only (ValueError for the classification losses)."""
+        self._needs_least_squares("residuals(theta)")
         return self.model.residuals(self._theta(theta), self.data)
 
     def _refuse_nonfinite(self, theta: np.ndarray, value: np.ndarray, what: str) -> np.ndarray:
@@ -131,37 +203,124 @@ class Problem:
 
     def gradient(self, theta) -> np.ndarray:
         """Exact gradient of the loss, shape (P,). :class:`NonFiniteLossError` (a ValueError)
-        where the loss is not finite."""
+        where the loss is not finite; ValueError for ``loss="zero_one"``."""
         theta = self._theta(theta)
-        g = self.loss_scale * self.model.sse_gradient(theta, self.data)
+        self._needs_derivatives("gradient")
+        if self.loss_kind in CLASSIFICATION:
+            g = self.loss_scale * self.model.cross_entropy_gradient(theta, self.data)
+        else:
+            g = self.loss_scale * self.model.sse_gradient(theta, self.data)
         return self._refuse_nonfinite(theta, g, "gradient")
 
     def jacobian(self, theta) -> np.ndarray:
-        """Exact Jacobian of the residuals, shape (n_residuals, P)."""
+        """Exact Jacobian of the residuals, shape (n_residuals, P). Least-squares losses only
+        (ValueError for the classification losses)."""
         theta = self._theta(theta)
+        self._needs_least_squares("jacobian(theta)")
         check_memory(8 * self.n_residuals * self.n_params,
                      f"the Jacobian ({self.n_residuals} x {self.n_params})")
         return self.model.residual_jacobian(theta, self.data)
 
     def hessian(self, theta) -> np.ndarray:
         """Exact Hessian of the loss, shape (P, P). :class:`NonFiniteLossError` (a ValueError)
-        where the loss is not finite."""
+        where the loss is not finite; ValueError for ``loss="zero_one"``."""
         theta = self._theta(theta)
+        self._needs_derivatives("Hessian")
         check_memory(16 * self.n_params ** 2, f"the Hessian ({self.n_params} x {self.n_params})")
-        H = self.loss_scale * self.model.sse_hessian(theta, self.data)
+        if self.loss_kind in CLASSIFICATION:
+            H = self.loss_scale * self.model.cross_entropy_hessian(theta, self.data)
+        else:
+            H = self.loss_scale * self.model.sse_hessian(theta, self.data)
         return self._refuse_nonfinite(theta, H, "Hessian")
+
+    def gauss_newton(self, theta) -> np.ndarray:
+        """Gauss-Newton matrix of the loss, shape (P, P): symmetric positive semi-definite.
+
+        For ``"sse"``/``"mse"``: ``loss_scale * 2 J^T J`` (J the residual Jacobian). For the
+        cross-entropy: ``loss_scale * sum_s J_s^T (diag p_s - p_s p_s^T) J_s`` with J_s the
+        Jacobian of sample s's logits and p_s their softmax: the Hessian without the term
+        ``sum_s sum_c (p_sc - y_sc) Hess(z_sc)``. It is built column by column in forward
+        mode inside a Numba kernel, without forming any Jacobian, and exists for ReLU nets
+        too. :class:`NonFiniteLossError` where the loss is not finite; ValueError for
+        ``loss="zero_one"``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastsurf as fs
+        >>> data = fs.ClassificationData(np.linspace(-1, 1, 12).reshape(6, 2), [0, 1, 2] * 2)
+        >>> prob = fs.Problem(fs.MLP((2, 3, 3), activation="relu"), data)
+        >>> G = prob.gauss_newton(np.full(prob.n_params, 0.1))
+        >>> G.shape, bool(np.array_equal(G, G.T))
+        ((21, 21), True)
+        """
+        theta = self._theta(theta)
+        self._needs_derivatives("Gauss-Newton matrix")
+        check_memory(24 * self.n_params ** 2,
+                     f"the Gauss-Newton matrix ({self.n_params} x {self.n_params})")
+        if self.loss_kind in CLASSIFICATION:
+            G = self.loss_scale * self.model.cross_entropy_gauss_newton(theta, self.data)
+        else:
+            J = self.jacobian(theta)
+            G = 2.0 * self.loss_scale * (J.T @ J)
+        return self._refuse_nonfinite(theta, G, "Gauss-Newton matrix")
 
     def gradients(self, thetas) -> np.ndarray:
         """Exact gradients at each row of ``thetas`` (m, P) -> (m, P)."""
         batch = as_theta_batch("thetas", thetas, self.n_params)
+        self._needs_derivatives("gradient")
+        if self.loss_kind in CLASSIFICATION:
+            return self.loss_scale * self.model.cross_entropy_gradient_batch(batch, self.data)
         return self.loss_scale * self.model.sse_gradient_batch(batch, self.data)
 
     def hessians(self, thetas) -> np.ndarray:
         """Exact Hessians at each row of ``thetas`` (m, P) -> (m, P, P)."""
         batch = as_theta_batch("thetas", thetas, self.n_params)
+        self._needs_derivatives("Hessian")
         check_memory(16 * batch.shape[0] * self.n_params ** 2,
                      f"{batch.shape[0]} Hessians ({self.n_params} x {self.n_params})")
+        if self.loss_kind in CLASSIFICATION:
+            P = self.n_params
+            return self.loss_scale * np.array(
+                [self.model.cross_entropy_hessian(t, self.data) for t in batch]
+            ).reshape(-1, P, P)
         return self.loss_scale * self.model.sse_hessian_batch(batch, self.data)
+
+    def _needs_labels(self, what: str) -> None:
+        if not isinstance(self.data, ClassificationData):
+            raise TypeError(f"{what} needs ClassificationData (inputs with class labels), got "
+                            f"{type(self.data).__name__}")
+
+    def error_rate(self, theta) -> float:
+        """Share of samples misclassified at ``theta``: the 0-1 loss.
+
+        A sample is classified correctly only when its label's logit is strictly larger than
+        every other logit: a tie for the largest logit counts as an error (so the rate never
+        depends on the order of the classes, and theta = 0, where all logits tie, has error
+        rate 1); a NaN logit is an error too. Any loss on ClassificationData; TypeError for
+        other data.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastsurf as fs
+        >>> model = fs.MLP((1, 2), activation="relu")     # logits (w0 x + b0, w1 x + b1)
+        >>> prob = fs.Problem(model, fs.ClassificationData([-1.0, -0.5, 0.5, 1.0], [0, 0, 1, 0]))
+        >>> prob.error_rate([-1.0, 1.0, 0.0, 0.0])          # class 1 exactly where x > 0
+        0.25
+        >>> prob.error_rate(np.zeros(4))                    # all logits tie: all errors
+        1.0
+        """
+        self._needs_labels("error_rate")
+        return self.model.n_errors(self._theta(theta), self.data) / _n_samples(self.data)
+
+    def error_rates(self, thetas) -> np.ndarray:
+        """:meth:`error_rate` at each row of ``thetas`` (m, P), computed in parallel."""
+        self._needs_labels("error_rates")
+        batch = as_theta_batch("thetas", thetas, self.n_params)
+        if batch.shape[0] == 0:
+            return np.empty(0)
+        return self.model.n_errors_batch(batch, self.data) / _n_samples(self.data)
 
     def outputs(self, theta) -> np.ndarray:
         """The model's outputs on the data at ``theta`` (``model.simulate``)."""
@@ -178,8 +337,9 @@ class Problem:
         return self.model.outputs_at(batch, self.data, step)
 
     def linear_params(self) -> tuple[int, ...]:
-        """Parameters the residuals are jointly affine in (``model.linear_params()``)."""
-        return self.model.linear_params()
+        """Parameters the residuals are jointly affine in (``model.linear_params()``); none
+        for the classification losses, which are not quadratic along them."""
+        return self.model.linear_params() if self.least_squares else ()
 
     def rescaling_directions(self, theta) -> np.ndarray | None:
         """Tangents of the model's known symmetries at theta (e.g. ReLU rescalings), (k, P),
@@ -202,20 +362,24 @@ class Problem:
     def plane_losses(self, origin, d1, d2, x, y, method: str = "auto", dtype=np.float64,
                      progress=None) -> tuple[np.ndarray, int] | None:
         """(losses at origin + x_j d1 + y_i d2, (len(y), len(x)) of ``dtype``, their number of
-        non-finite cells) from the model's fused plane kernel, or None when it has none.
-        Inputs are validated by the scan."""
+        non-finite cells) from the model's fused plane kernel, or None when it has none (or the
+        loss is not least squares). Inputs are validated by the scan."""
+        if not self.least_squares:
+            return None
         return self.model.plane_sse(self.data, self.loss_scale, origin, d1, d2, x, y, method,
                                     dtype, progress)
 
     def kernel_methods(self) -> tuple[str, ...]:
-        """Training methods the model runs many at a time in a parallel kernel."""
-        return self.model.kernel_methods()
+        """Training methods the model runs many at a time in a parallel kernel (the kernels
+        train the SSE: none for the classification losses)."""
+        return self.model.kernel_methods() if self.least_squares else ()
 
     def kernel_runs(self, method: str, starts, options: dict) -> dict:
         """Runs of ``method`` from every row of ``starts`` in the model's parallel kernel
         (``options``: the trainer's checked numeric options). Returns ``thetas``, ``losses``,
         ``n_iter``, ``reason`` and ``n_evals`` arrays."""
         starts = as_theta_batch("starts", starts, self.n_params)
+        self._needs_least_squares("kernel_runs")
         return self.model.kernel_runs(method, self.data, self.loss_scale, starts, options)
 
     def describe(self) -> dict:
@@ -388,6 +552,11 @@ class FunctionProblem:
 
     def __repr__(self) -> str:
         return f"FunctionProblem({self.name}, n_params={self.n_params})"
+
+
+def _n_samples(data) -> int:
+    """Samples of regression or classification data (sequences: every step)."""
+    return int(getattr(data, "n_samples", data.n_residuals))
 
 
 def _central_jacobian(fun: Callable, x: np.ndarray) -> np.ndarray:

@@ -272,3 +272,42 @@ def lm_neuron(theta0, P, Tg, A0, transfer_name, input_delays=(0,), n_fb=1, bias=
             mu *= mu_inc
             if mu > mu_max:
                 return theta, loss, steps, "mu_max", evals
+
+
+# --- softmax classification (complex-capable for complex-step derivatives) ---------------------
+def softmax_xent_sample(z, label):
+    """-log softmax(z)[label] = log(sum_c exp(z_c)) - z_label, from the formula, with the largest
+    real part m shifted out (exp(z_c - m) <= 1 in modulus) so that large logits do not overflow;
+    complex z allowed."""
+    import cmath
+    m = max(v.real for v in (complex(u) for u in z))
+    total = 0
+    for v in z:
+        total = total + cmath.exp(v - m)
+    return m + cmath.log(total) - z[label]
+
+
+def mlp_softmax_xent(theta, widths, activation, beta, xs, labels):
+    """Softmax cross-entropy of an MLP's logits summed over samples, plain loops."""
+    total = 0
+    for z, y in zip(mlp_outputs(theta, widths, activation, beta, xs), labels):
+        total = total + softmax_xent_sample(z, y)
+    return total
+
+
+def mlp_errors(theta, widths, activation, beta, xs, labels):
+    """Samples whose label's logit is not strictly larger than every other logit."""
+    count = 0
+    for z, y in zip(mlp_outputs(theta, widths, activation, beta, xs), labels):
+        zy = complex(z[y]).real
+        if not all(zy > complex(v).real for c, v in enumerate(z) if c != y):
+            count += 1
+    return count
+
+
+def softmax(z):
+    """Probabilities exp(z_c) / sum exp(z), real z, plain loops (shifted by the max)."""
+    m = max(z)
+    e = [math.exp(v - m) for v in z]
+    s = sum(e)
+    return [v / s for v in e]

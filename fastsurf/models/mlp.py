@@ -7,11 +7,29 @@ import numbers
 import numpy as np
 
 from .._validation import as_float_array, as_rng, as_theta, check_choice, check_real
-from ..data import RegressionData
+from ..data import ClassificationData, RegressionData
 from ..kernels import mlp as km
 from .base import Model, check_size
 
 ACTIVATIONS = {"relu": km.RELU, "softplus": km.SOFTPLUS, "tanh": km.TANH, "logsig": km.LOGSIG}
+
+
+def _check_blas(blas, n_layers: int):
+    """``"auto"``, True, False or one bool per layer (as a tuple)."""
+    if isinstance(blas, str):
+        if blas != "auto":
+            raise ValueError(f"blas must be 'auto', a bool or one bool per layer, got {blas!r}")
+        return blas
+    if isinstance(blas, (bool, np.bool_)):
+        return (bool(blas),) * n_layers
+    if not hasattr(blas, "__iter__"):
+        raise TypeError(f"blas must be 'auto', a bool or one bool per layer, got "
+                        f"{type(blas).__name__}")
+    flags = tuple(blas)
+    if len(flags) != n_layers or not all(isinstance(f, (bool, np.bool_)) for f in flags):
+        raise ValueError(f"blas as a sequence must hold {n_layers} bools (one per layer), "
+                         f"got {blas!r}")
+    return tuple(bool(f) for f in flags)
 
 
 class MLP(Model):
@@ -28,18 +46,29 @@ class MLP(Model):
         1.4e-4 while keeping a Hessian.
     beta : float
         Sharpness of softplus (> 0; ignored by the other activations).
+    blas : "auto", bool or sequence of bool
+        How each layer's products run for one parameter vector: through BLAS (``np.dot`` inside
+        the Numba kernels) or the hand-written loops. ``"auto"`` (default) takes BLAS for the
+        layers past the measured crossover (``fastsurf.kernels.mlp.blas_layers``: n_in * n_out
+        * n_samples >= 2^17 multiply-adds and both widths >= 8), so small nets stay on the
+        loops; True/False force every layer; a sequence gives one flag per layer. Batched
+        evaluations of loop-only nets run parameter vectors in parallel; with a BLAS layer
+        they run one after another, each product multi-threaded by BLAS.
 
     Notes
     -----
     Parameters, layer by layer: W_l row-major with shape (n_out, n_in), then b_l. Data is
-    :class:`~fastsurf.RegressionData`; the default loss is the MSE. ReLU nets have gradients
-    but no Hessian (it is zero or undefined at every kink): ask for ``activation="softplus"``.
+    :class:`~fastsurf.RegressionData` (default loss: the MSE) or
+    :class:`~fastsurf.ClassificationData` with d_out = n_classes: the outputs are then the
+    logits (default loss: the softmax cross-entropy, see :class:`~fastsurf.Problem`). ReLU
+    nets have gradients and Gauss-Newton matrices but no Hessian (it is zero or undefined at
+    every kink): ask for ``activation="softplus"``.
     """
 
     data_type = RegressionData
 
     def __init__(self, widths=(1, 5, 5, 5, 5, 5, 1), activation: str = "relu",
-                 beta: float = 5000.0):
+                 beta: float = 5000.0, blas="auto"):
         if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
             raise TypeError("widths must be a tuple of positive integers")
         widths = tuple(widths)
@@ -53,6 +82,7 @@ class MLP(Model):
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.beta = check_real("beta", beta, minimum=0.0, strict_min=True)
         self._code = ACTIVATIONS[self.activation]
+        self.blas = _check_blas(blas, len(self.widths) - 1)
         check_size(sum(self.widths[l] * (self.widths[l - 1] + 1)
                        for l in range(1, len(self.widths))), f"MLP(widths={self.widths})")
         w_off, b_off, u_off, names = [0], [0], [0], []
@@ -75,7 +105,9 @@ class MLP(Model):
         self.param_names = tuple(names)
 
     def __repr__(self) -> str:
-        return f"MLP(widths={self.widths}, activation={self.activation!r}, beta={self.beta})"
+        blas = "" if self.blas == "auto" else f", blas={self.blas!r}"
+        return (f"MLP(widths={self.widths}, activation={self.activation!r}, "
+                f"beta={self.beta}{blas})")
 
     def describe(self) -> dict:
         return {"model": "MLP", "widths": list(self.widths), "activation": self.activation,
@@ -105,42 +137,86 @@ class MLP(Model):
         return theta
 
     def check_data(self, data) -> None:
-        super().check_data(data)
+        if isinstance(data, ClassificationData):
+            if data.x.shape[1] != self.widths[0] or data.n_classes != self.widths[-1]:
+                raise ValueError(f"ClassificationData for this MLP must have {self.widths[0]} "
+                                 f"input column(s) and n_classes = d_out = {self.widths[-1]} "
+                                 f"(one logit per class), got x {data.x.shape} and "
+                                 f"n_classes={data.n_classes}")
+            return
+        if not isinstance(data, RegressionData):
+            raise TypeError(f"data for MLP must be RegressionData or ClassificationData, got "
+                            f"{type(data).__name__}")
         if data.x.shape[1] != self.widths[0] or data.y.shape[1] != self.widths[-1]:
             raise ValueError(f"data must have {self.widths[0]} input and {self.widths[-1]} "
                              f"output column(s), got x {data.x.shape} and y {data.y.shape}")
 
+    @staticmethod
+    def _targets(data) -> np.ndarray:
+        """Least-squares targets (n, d_out): y, or the one-hot labels of ClassificationData."""
+        return data.onehot if isinstance(data, ClassificationData) else data.y
+
     def _args(self, data):
-        return (np.ascontiguousarray(data.x.T), np.ascontiguousarray(data.y.T), self._widths,
-                self._w_off, self._b_off, self._u_off, self._code, self.beta)
+        return (np.ascontiguousarray(data.x.T), np.ascontiguousarray(self._targets(data).T),
+                self._widths, self._w_off, self._b_off, self._u_off, self._code, self.beta)
+
+    def _class_args(self, data):
+        return (np.ascontiguousarray(data.x.T), data.labels, self._widths, self._w_off,
+                self._b_off, self._u_off, self._code, self.beta)
+
+    def blas_flags(self, n_samples: int) -> np.ndarray:
+        """Per-layer BLAS flags (index l = 1..L) for a pass over ``n_samples`` samples."""
+        if self.blas == "auto":
+            return km.blas_layers(self.widths, n_samples)
+        flags = np.zeros(len(self.widths), dtype=np.int64)
+        flags[1:] = self.blas
+        return flags
+
+    def _serial(self, data) -> np.ndarray | None:
+        """The BLAS flags when some layer uses BLAS (batches then run one vector at a time),
+        else None (batches run in a parallel loop kernel)."""
+        flags = self.blas_flags(data.x.shape[0])
+        return flags if flags.any() else None
 
     def simulate(self, theta, data) -> np.ndarray:
-        """Outputs for ``data`` (RegressionData or an array of inputs), shape (n, d_out)."""
+        """Outputs (logits for ClassificationData) for ``data`` (RegressionData,
+        ClassificationData or an array of inputs), shape (n, d_out)."""
         theta = as_theta("theta", theta, self.n_params)
-        x = data.x if isinstance(data, RegressionData) else as_float_array("x", data, (1, 2))
+        x = (data.x if isinstance(data, (RegressionData, ClassificationData))
+             else as_float_array("x", data, (1, 2)))
         x = x.reshape(-1, 1) if x.ndim == 1 else x
         if x.shape[1] != self.widths[0]:
             raise ValueError(f"x must have {self.widths[0]} column(s), got {x.shape}")
         X = np.ascontiguousarray(x.T)
-        H, _, _ = km.forward_pass(theta, X, self._widths, self._w_off, self._b_off,
-                                  self._u_off, self._code, self.beta)
+        H, _, _ = km.forward_pass_mixed(theta, X, self._widths, self._w_off, self._b_off,
+                                        self._u_off, self._code, self.beta,
+                                        self.blas_flags(X.shape[1]))
         return H[int(self._u_off[-1]):].T.copy()
 
     def sse(self, theta, data) -> float:
-        return float(km.sse(theta, *self._args(data)))
+        return float(km.sse_mixed(theta, *self._args(data), self.blas_flags(data.n_samples)))
 
     def sse_batch(self, thetas, data) -> np.ndarray:
-        return km.sse_batch(thetas, *self._args(data))
+        flags = self._serial(data)
+        if flags is None:
+            return km.sse_batch(thetas, *self._args(data))
+        args = self._args(data)
+        return np.array([km.sse_mixed(t, *args, flags) for t in thetas], dtype=float)
 
     def residuals(self, theta, data) -> np.ndarray:
-        return (data.y - self.simulate(theta, data)).ravel()
+        return (self._targets(data) - self.simulate(theta, data)).ravel()
 
     def sse_gradient(self, theta, data) -> np.ndarray:
-        return km.sse_gradient(theta, *self._args(data))
+        return km.sse_gradient_mixed(theta, *self._args(data), self.blas_flags(data.n_samples))
 
     def sse_gradient_batch(self, thetas, data) -> np.ndarray:
         """Gradients at each row of ``thetas`` (parallel)."""
-        return km.sse_gradient_batch(thetas, *self._args(data))
+        flags = self._serial(data)
+        if flags is None:
+            return km.sse_gradient_batch(thetas, *self._args(data))
+        args = self._args(data)
+        return np.array([km.sse_gradient_mixed(t, *args, flags) for t in thetas]
+                        ).reshape(-1, self.n_params)
 
     def residual_jacobian(self, theta, data) -> np.ndarray:
         X, _, widths, w_off, b_off, u_off, code, beta = self._args(data)
@@ -149,11 +225,64 @@ class MLP(Model):
         return -J
 
     def sse_hessian(self, theta, data) -> np.ndarray:
-        if self.activation == "relu":
+        self._refuse_relu_hessian()
+        return km.sse_hessian(theta, *self._args(data))
+
+    # --- classification (ClassificationData; Problem scales the sums) -------------------------
+    def _refuse_relu_hessian(self) -> None:
+        if self.activation == "relu" and len(self.widths) > 2:
             raise ValueError("a ReLU net has no Hessian (zero or undefined at every kink); use "
                              "MLP(..., activation='softplus', beta=5000.0), which equals ReLU "
                              "to 1.4e-4 and is twice differentiable")
-        return km.sse_hessian(theta, *self._args(data))
+
+    def cross_entropy(self, theta, data) -> float:
+        """Softmax cross-entropy of the logits summed over samples (+inf where they overflow)."""
+        return float(km.xent(theta, *self._class_args(data), self.blas_flags(data.n_samples)))
+
+    def cross_entropy_batch(self, thetas, data) -> np.ndarray:
+        """:meth:`cross_entropy` at each row of ``thetas``."""
+        flags = self._serial(data)
+        if flags is None:
+            return km.xent_batch(thetas, *self._class_args(data))
+        args = self._class_args(data)
+        return np.array([km.xent(t, *args, flags) for t in thetas], dtype=float)
+
+    def cross_entropy_gradient(self, theta, data) -> np.ndarray:
+        """Exact gradient of the summed cross-entropy (backprop; NaN where it overflows)."""
+        return km.xent_gradient(theta, *self._class_args(data),
+                                self.blas_flags(data.n_samples))
+
+    def cross_entropy_gradient_batch(self, thetas, data) -> np.ndarray:
+        """:meth:`cross_entropy_gradient` at each row of ``thetas``."""
+        flags = self._serial(data)
+        if flags is None:
+            return km.xent_gradient_batch(thetas, *self._class_args(data))
+        args = self._class_args(data)
+        return np.array([km.xent_gradient(t, *args, flags) for t in thetas]
+                        ).reshape(-1, self.n_params)
+
+    def cross_entropy_gauss_newton(self, theta, data) -> np.ndarray:
+        """Gauss-Newton matrix sum_s J_s^T (diag p_s - p_s p_s^T) J_s of the summed
+        cross-entropy, by forward-mode columns (no Jacobian is formed)."""
+        return km.xent_gauss_newton(theta, *self._class_args(data))
+
+    def cross_entropy_hessian(self, theta, data) -> np.ndarray:
+        """Exact Hessian of the summed cross-entropy (forward-over-backward columns)."""
+        self._refuse_relu_hessian()
+        return km.xent_hessian(theta, *self._class_args(data))
+
+    def n_errors(self, theta, data) -> int:
+        """Samples whose label's logit is not strictly the largest (ties count as errors)."""
+        return int(km.n_errors(theta, *self._class_args(data),
+                               self.blas_flags(data.n_samples)))
+
+    def n_errors_batch(self, thetas, data) -> np.ndarray:
+        """:meth:`n_errors` at each row of ``thetas`` (int64)."""
+        flags = self._serial(data)
+        if flags is None:
+            return km.n_errors_batch(thetas, *self._class_args(data))
+        args = self._class_args(data)
+        return np.array([km.n_errors(t, *args, flags) for t in thetas], dtype=np.int64)
 
     def rescaling_directions(self, theta) -> np.ndarray:
         """Tangents of the ReLU rescaling symmetry, one per hidden unit (k, P).
@@ -177,3 +306,4 @@ class MLP(Model):
                 d[col] = -theta[col]
                 dirs.append(d)
         return np.array(dirs).reshape(-1, self.n_params)
+
