@@ -115,7 +115,7 @@ def test_classification_data_refuses_bad_labels(labels, n_classes, err, match):
 @pytest.mark.parametrize("x,err,match", [
     ([[0.0], [np.nan], [1.0]], ValueError, "x must contain only finite"),
     ([[True], [False], [True]], TypeError, "x must be an array of real numbers, got bool"),
-    ([[0.0, 1.0], [1.0]], ValueError, "x must be a regular \(not ragged\) array"),
+    ([[0.0, 1.0], [1.0]], ValueError, r"x must be a regular \(not ragged\) array"),
     (np.zeros((0, 2)), ValueError, "x must not be empty"),
 ])
 def test_classification_data_refuses_bad_inputs(x, err, match):
