@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _cli_roots, _cli_train, horn, plot, scan, valleys
 from ._compile import compile_notice
+from ._evaluate import check_grid_memory
 
 #: Horn's nets (the one table, :data:`fastsurf.horn.NETS`).
 NETS = horn.NETS
@@ -94,6 +95,9 @@ def run_scan(args) -> int:
     theta_true = NETS[args.net].theta_true
     problem = horn.problem(args.net, T=args.T, n_seq=args.n_seq, seed=args.seed)
     progress = False if args.no_progress else None
+    if args.store is None:
+        # refuse an impossible grid before the warm-up compile prints anything
+        check_grid_memory(*args.shape, np.dtype(args.dtype).itemsize)
     with compile_notice():
         # the same kernels on a tiny grid first, so the time below excludes compilation
         scan.grid(problem, np.array(theta_true), axes=(0, 1), ranges=(args.x_range, args.y_range),

@@ -16,6 +16,7 @@ A facade: the code lives in
 modules import from the three modules above, never from this one.
 """
 
+from .ensemble import EnsembleResult, ensemble
 from .multistart import (
     BYTES_PER_RUN,
     ENGINES,
@@ -45,6 +46,7 @@ from .trainers import (
 METHODS = TRAINERS
 
 __all__ = ["BYTES_PER_RUN", "ENGINES", "KERNEL_CHUNK", "LABELS", "LM_OPTIONS", "METHODS",
-           "TRAINERS", "InstabilityDetector", "MultistartResult", "TrainResult", "adadelta",
-           "bfgs", "check_lm_options", "curriculum", "default_init", "gd", "label_end_point",
-           "label_runs", "levenberg_marquardt", "multistart", "prefix", "segmented"]
+           "TRAINERS", "EnsembleResult", "InstabilityDetector", "MultistartResult",
+           "TrainResult", "adadelta", "bfgs", "check_lm_options", "curriculum", "default_init",
+           "ensemble", "gd", "label_end_point", "label_runs", "levenberg_marquardt",
+           "multistart", "prefix", "segmented"]

@@ -311,3 +311,98 @@ def softmax(z):
     e = [math.exp(v - m) for v in z]
     s = sum(e)
     return [v / s for v in e]
+
+
+# --- many training runs of a ReLU MLP (fastsurf.ensemble) --------------------------------------
+def relu_mlp_loss_gradient(theta, widths, xs, ys, scale=1.0):
+    """Loss scale * SSE of a ReLU net with a linear output layer and its exact gradient, by
+    backpropagation in plain loops. Every sum is written in one fixed order (a bias, then the
+    inputs in order; the samples in order; the back-propagated sum over the next layer's units
+    in order, from 0), the order fastsurf's kernels promise, so that the results can be
+    compared bit for bit. Returns (loss, gradient list); the loss is inf if not finite."""
+    L = len(widths) - 1
+    n = len(xs)
+    w_off, b_off, pos = [0] * (L + 1), [0] * (L + 1), 0
+    for l in range(1, L + 1):
+        w_off[l] = pos
+        pos += widths[l] * widths[l - 1]
+        b_off[l] = pos
+        pos += widths[l]
+    # forward: H[l][u][s]
+    H = [[[float(xs[s][i]) for s in range(n)] for i in range(widths[0])]]
+    for l in range(1, L + 1):
+        n_in, n_out = widths[l - 1], widths[l]
+        layer = []
+        for o in range(n_out):
+            row = []
+            for s in range(n):
+                z = theta[b_off[l] + o]
+                for i in range(n_in):
+                    z = z + theta[w_off[l] + o * n_in + i] * H[l - 1][i][s]
+                row.append(z if (l == L or z > 0.0) else 0.0)
+            layer.append(row)
+        H.append(layer)
+    total = 0.0
+    for o in range(widths[L]):
+        for s in range(n):
+            e = ys[s][o] - H[L][o][s]
+            total = total + e * e
+    loss = scale * (total if total == total else math.inf)
+    grad = [0.0] * pos
+    G = [[-2.0 * (ys[s][o] - H[L][o][s]) for s in range(n)] for o in range(widths[L])]
+    for l in range(L, 0, -1):
+        n_in, n_out = widths[l - 1], widths[l]
+        for o in range(n_out):
+            acc = 0.0
+            for s in range(n):
+                acc = acc + G[o][s]
+            grad[b_off[l] + o] = 0.0 + acc
+            for i in range(n_in):
+                acc = 0.0
+                for s in range(n):
+                    acc = acc + G[o][s] * H[l - 1][i][s]
+                grad[w_off[l] + o * n_in + i] = 0.0 + acc
+        if l > 1:
+            below = []
+            for i in range(n_in):
+                row = []
+                for s in range(n):
+                    wg = 0.0
+                    for o in range(n_out):
+                        wg = wg + theta[w_off[l] + o * n_in + i] * G[o][s]
+                    row.append((1.0 if H[l - 1][i][s] > 0.0 else 0.0) * wg)
+                below.append(row)
+            G = below
+    return loss, [scale * g for g in grad]
+
+
+def relu_mlp_train(method, theta0, widths, xs, ys, scale, steps, lr, momentum=0.9, rho=0.95,
+                   eps=1e-7):
+    """``steps`` full-batch updates of gradient descent with heavy-ball momentum
+    (v = momentum v - lr g; theta += v) or Adadelta with lr scaling (Zeiler 2012:
+    eg = rho eg + (1 - rho) g^2; d = -sqrt(ed + eps) / sqrt(eg + eps) g;
+    ed = rho ed + (1 - rho) d^2; theta += lr d), from zero accumulators. Stops early when the
+    loss becomes non-finite, keeping the last theta of finite loss.
+    Returns (theta, loss, updates made, "max_iter" or "diverged")."""
+    theta = [float(v) for v in theta0]
+    P = len(theta)
+    s1, s2 = [0.0] * P, [0.0] * P
+    loss, g = relu_mlp_loss_gradient(theta, widths, xs, ys, scale)
+    done = 0
+    for _ in range(steps):
+        new = list(theta)
+        for p in range(P):
+            if method == "gd":
+                s1[p] = momentum * s1[p] - lr * g[p]
+                new[p] = theta[p] + s1[p]
+            else:
+                s1[p] = rho * s1[p] + (1 - rho) * g[p] * g[p]
+                d = -math.sqrt(s2[p] + eps) / math.sqrt(s1[p] + eps) * g[p]
+                s2[p] = rho * s2[p] + (1 - rho) * d * d
+                new[p] = theta[p] + lr * d
+        new_loss, new_g = relu_mlp_loss_gradient(new, widths, xs, ys, scale)
+        if not math.isfinite(new_loss):
+            return theta, loss, done, "diverged"
+        theta, loss, g = new, new_loss, new_g
+        done += 1
+    return theta, loss, done, "max_iter"

@@ -6,8 +6,10 @@ import numbers
 
 import numpy as np
 
+from .._memory import check_memory
 from .._validation import as_float_array, as_rng, as_theta, check_choice, check_real
 from ..data import ClassificationData, RegressionData
+from ..kernels import ensemble as ke
 from ..kernels import mlp as km
 from .base import Model, check_size
 
@@ -307,3 +309,37 @@ class MLP(Model):
                 dirs.append(d)
         return np.array(dirs).reshape(-1, self.n_params)
 
+    # --- many training runs in one parallel kernel (fastsurf.kernels.ensemble) ----------------
+    def kernel_methods(self) -> tuple[str, ...]:
+        """Full-batch Adadelta (Zeiler 2012) and heavy-ball gradient descent (Polyak 1964),
+        many runs in SIMD lanes (:mod:`fastsurf.kernels.ensemble`). Named apart from
+        ``train.adadelta``/``train.gd``: a diverged run keeps its last finite theta here."""
+        return tuple(f"ensemble-{m}" for m in ke.METHODS)
+
+    def kernel_runs(self, method, data, scale, starts, options) -> dict:
+        """Runs of ``method`` ("ensemble-adadelta" or "ensemble-gd") from every row of
+        ``starts`` on ``scale`` x the SSE, in the parallel kernel. ``options``: the checked
+        numbers ``steps``, ``lr``, ``momentum``, ``rho``, ``eps``, ``goal``, ``gtol`` and
+        ``record_every`` of :func:`fastsurf.ensemble.ensemble`.
+
+        Returns ``thetas``, ``losses``, ``grad_norms``, ``n_iter``, ``reason`` (strings),
+        ``n_evals``, ``history`` ((m, steps // record_every + 1), or None) and ``lanes``."""
+        name = method.removeprefix("ensemble-")
+        if method not in self.kernel_methods():
+            raise ValueError(f"MLP has parallel kernels for {list(self.kernel_methods())}, "
+                             f"got {method!r}")
+        o = options
+        m = starts.shape[0]
+        n_rec = o["steps"] // o["record_every"] + 1 if o["record_every"] else 0
+        threads = ke.n_threads()
+        X, Y, widths, w_off, b_off, u_off, code, beta = self._args(data)
+        check_memory(ke.work_bytes(m, self.n_params, int(u_off[-1] + widths[-1]), X.shape[1],
+                                   Y.shape[0], n_rec, threads),
+                     f"an ensemble of {m} runs")
+        thetas, losses, gnorms, n_iter, codes, n_evals, history = ke.ensemble_runs(
+            starts, X, Y, widths, w_off, b_off, u_off, code, beta, float(scale),
+            ke.METHODS[name], o["steps"], o["lr"], o["momentum"], o["rho"], o["eps"],
+            o["goal"], o["gtol"], o["record_every"], threads)
+        return {"thetas": thetas, "losses": losses, "grad_norms": gnorms, "n_iter": n_iter,
+                "reason": np.array(ke.REASONS)[codes], "n_evals": n_evals,
+                "history": history if o["record_every"] else None, "lanes": ke.LANES}
