@@ -341,22 +341,42 @@ def _advance_general(f, u, v, tk, yl, LW, hist, newest, n_fb, nbuf, acc, nl):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _first_order(f, unroll, has_v, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl):
+def _sequence_first_order(f, unroll, has_v, U0s, U1s, Vs, ts, xj, yl, LW, hist, nbuf, acc, nl):
+    """One sequence of a first-order (D = 1) plane scan."""
+    _run_first_order(f, _drive_lane, unroll, U0s, U1s, Vs, ts, xj, yl, LW[0], hist[0], acc, nl)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _sequence_first_order_split(f, unroll, has_v, U0s, U1s, Vs, ts, xj, yl, LW, hist, nbuf, acc,
+                                nl):
+    """:func:`_sequence_first_order` with a second copy of the loop for a lane direction that
+    moves no input weight or bias (V = 0: one multiply-add less per step). The choice is made
+    outside the lane loops so each copy is specialised at compile time and vectorizes; it pays
+    only for a cheap transfer function (purelin), and doubles the compile time."""
     if has_v:
-        _run_first_order(f, _drive_lane, unroll, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
+        _run_first_order(f, _drive_lane, unroll, U0s, U1s, Vs, ts, xj, yl, LW[0], hist[0], acc,
+                         nl)
     else:
-        _run_first_order(f, _drive_common, unroll, U0s, U1s, Vs, ts, xj, yl, lw, h, acc, nl)
+        _run_first_order(f, _drive_common, unroll, U0s, U1s, Vs, ts, xj, yl, LW[0], hist[0],
+                         acc, nl)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
-    """SSE at theta = o + x_j d1 + y_i d2 into ``out[i, j]`` (len(y), len(x)); returns the
-    number of non-finite cells (+inf: overflowed outputs), counted as they are written.
+@njit(cache=True, error_model="numpy", inline="always")
+def _sequence_general(f, unroll, has_v, U0s, U1s, Vs, ts, xj, yl, LW, hist, nbuf, acc, nl):
+    """One sequence of a plane scan with D >= 1 feedback delays (step by step)."""
+    n_fb = LW.shape[0]
+    newest = 0
+    for k in range(ts.shape[0]):
+        _advance_general(f, U0s[k] + xj * U1s[k], Vs[k], ts[k], yl, LW, hist, newest, n_fb,
+                         nbuf, acc, nl)
+        newest = (newest + 1) % n_fb
 
-    U0, U1, V, t: (n_seq, T) input drives and targets; a0: (n_seq, D) initial outputs;
-    lw0, lw1, lw2: (D,) feedback weights of o, d1 and d2. All arrays float64, or all float32:
-    the kernel then computes in float32 (8 lanes per AVX2 vector instead of 4).
-    """
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _sse_plane(f, unroll, run, U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out):
+    """The plane scan of :func:`sse_plane` for one transfer function ``f``, each sequence
+    advanced by ``run`` (inlined into one kernel per transfer function and feedback order, so
+    a call compiles only what it needs)."""
     dt = y.dtype
     n_seq, T = t.shape
     n_fb = lw0.shape[0]
@@ -395,32 +415,7 @@ def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
                 for d in range(n_fb):
                     # slot (n_fb - d) % n_fb holds a(-d) when the newest slot is 0
                     hist[(n_fb - d) % n_fb, :nl] = a0[s, d]
-                # The transfer function and drive are chosen outside the lane loops so that
-                # each loop is specialised at compile time and vectorizes.
-                if n_fb == 1:
-                    if code == PURELIN:
-                        _first_order(_identity, True, has_v, U0[s], U1[s], V[s], t[s], xj, yl,
-                                     LW[0], hist[0], acc, nl)
-                    elif code == TANSIG:
-                        _first_order(tanh_any, False, has_v, U0[s], U1[s], V[s], t[s], xj, yl,
-                                     LW[0], hist[0], acc, nl)
-                    elif code == LOGSIG:
-                        _first_order(logsig_any, False, has_v, U0[s], U1[s], V[s], t[s], xj, yl,
-                                     LW[0], hist[0], acc, nl)
-                    continue
-                newest = 0
-                for k in range(T):
-                    u = U0[s, k] + xj * U1[s, k]
-                    if code == PURELIN:
-                        _advance_general(_identity, u, V[s, k], t[s, k], yl, LW, hist, newest,
-                                         n_fb, nbuf, acc, nl)
-                    elif code == TANSIG:
-                        _advance_general(tanh_any, u, V[s, k], t[s, k], yl, LW, hist, newest, n_fb,
-                                         nbuf, acc, nl)
-                    elif code == LOGSIG:
-                        _advance_general(logsig_any, u, V[s, k], t[s, k], yl, LW, hist, newest,
-                                         n_fb, nbuf, acc, nl)
-                    newest = (newest + 1) % n_fb
+                run(f, unroll, has_v, U0[s], U1[s], V[s], t[s], xj, yl, LW, hist, nbuf, acc, nl)
             bad = 0
             for l in range(nl):
                 v = acc[l]
@@ -432,6 +427,65 @@ def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
         for l in range(nl):
             out[i0 + l, j0:j1] = block[l, :j1 - j0]
     return n_bad.sum()
+
+
+# One kernel per (transfer function, first-order or not), each compiled on first use, so a
+# call compiles only what it needs (written out: Numba does not cache closures). The identity's
+# first-order path is unrolled by four in time and split by drive: both pay only for the cheap
+# transfer (see _run_first_order) and would double the compile time of the others.
+@njit(cache=True, parallel=True, error_model="numpy")
+def _sse_plane_purelin_first(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out):
+    return _sse_plane(_identity, True, _sequence_first_order_split,
+                      U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _sse_plane_purelin_general(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out):
+    return _sse_plane(_identity, False, _sequence_general,
+                      U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _sse_plane_tansig_first(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out):
+    return _sse_plane(tanh_any, False, _sequence_first_order,
+                      U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _sse_plane_tansig_general(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out):
+    return _sse_plane(tanh_any, False, _sequence_general,
+                      U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _sse_plane_logsig_first(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out):
+    return _sse_plane(logsig_any, False, _sequence_first_order,
+                      U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _sse_plane_logsig_general(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out):
+    return _sse_plane(logsig_any, False, _sequence_general,
+                      U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out)
+
+
+_SSE_PLANE = {(PURELIN, True): _sse_plane_purelin_first,
+              (PURELIN, False): _sse_plane_purelin_general,
+              (TANSIG, True): _sse_plane_tansig_first,
+              (TANSIG, False): _sse_plane_tansig_general,
+              (LOGSIG, True): _sse_plane_logsig_first,
+              (LOGSIG, False): _sse_plane_logsig_general}
+
+
+def sse_plane(U0, U1, V, t, a0, lw0, lw1, lw2, x, y, code, out):
+    """SSE at theta = o + x_j d1 + y_i d2 into ``out[i, j]`` (len(y), len(x)); returns the
+    number of non-finite cells (+inf: overflowed outputs), counted as they are written.
+
+    U0, U1, V, t: (n_seq, T) input drives and targets; a0: (n_seq, D) initial outputs;
+    lw0, lw1, lw2: (D,) feedback weights of o, d1 and d2. All arrays float64, or all float32:
+    the kernel then computes in float32 (8 lanes per AVX2 vector instead of 4).
+    """
+    return _SSE_PLANE[code, lw0.shape[0] == 1](U0, U1, V, t, a0, lw0, lw1, lw2, x, y, out)
 
 
 # --- structural fast path (purelin) --------------------------------------------------------------
