@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._compile import compile_notice
 from ._dask import check_client, run_tasks
 from ._memory import check_memory
 from ._progress import check_progress, progress_bar
@@ -207,6 +208,10 @@ def ensemble(prob, thetas0, method: str = "adadelta", steps: int = 50_000, lr: f
     pieces = [(method, options, starts[lo:lo + batch]) for lo in range(0, m, batch)]
     parts: list = [None] * len(pieces)
     if client is None:
+        # one step of one run first, so that a first-run compile is announced and kept out of
+        # the bar
+        with compile_notice():
+            _run_batch(prob, method, {**options, "steps": 1, "record_every": 0}, starts[:1])
         with progress_bar(progress, total=m, unit="fit", desc=method) as bar:
             for i, piece in enumerate(pieces):
                 parts[i] = _run_batch(prob, *piece)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._compile import compile_notice
 from ._dask import check_client, run_tasks
 from ._memory import check_memory
 from ._progress import progress_bar
@@ -411,6 +412,10 @@ def multistart(problem, n: int, method="lm", seed=0, init=None, theta_true=None,
     starts = as_theta_batch("init(rng)", starts, P)
     name = _method_name(method)
     if client is None:
+        if engine == "numba":
+            # one run first, so that a first-run compile is announced and kept out of the bar
+            with compile_notice():
+                _kernel_batch(problem, method, options, starts[:1], None)
         with progress_bar(progress, total=n, unit="run", desc=name) as bar:
             out = _run_batch(problem, method, engine, options, starts, bar)
     else:

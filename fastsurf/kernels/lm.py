@@ -288,25 +288,47 @@ def _chunk(f, fd, starts, lo, hi, p, t, a0, delays, n_fb, has_bias, scale, max_i
         nl = dst
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _runs(f, fd, starts, p, t, a0, delays, n_fb, has_bias, scale, max_iter, goal, gtol, mu,
+          mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals):
+    m = starts.shape[0]
+    for c in prange((m + CHUNK - 1) // CHUNK):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, m)
+        _chunk(f, fd, starts, lo, hi, p, t, a0, delays, n_fb, has_bias, scale, max_iter, goal,
+               gtol, mu, mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals)
+
+
+# One kernel per transfer function, each compiled on first use, so a call compiles only the
+# one it needs (written out: Numba does not cache closures).
 @njit(cache=True, parallel=True, error_model="numpy")
+def _runs_purelin(starts, p, t, a0, delays, n_fb, has_bias, scale, max_iter, goal, gtol, mu,
+                  mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals):
+    _runs(_identity, _d_purelin, starts, p, t, a0, delays, n_fb, has_bias, scale, max_iter,
+          goal, gtol, mu, mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _runs_tansig(starts, p, t, a0, delays, n_fb, has_bias, scale, max_iter, goal, gtol, mu,
+                 mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals):
+    _runs(tanh, _d_tansig, starts, p, t, a0, delays, n_fb, has_bias, scale, max_iter,
+          goal, gtol, mu, mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _runs_logsig(starts, p, t, a0, delays, n_fb, has_bias, scale, max_iter, goal, gtol, mu,
+                 mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals):
+    _runs(logsig, _d_logsig, starts, p, t, a0, delays, n_fb, has_bias, scale, max_iter,
+          goal, gtol, mu, mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals)
+
+
+_RUNS = {PURELIN: _runs_purelin, TANSIG: _runs_tansig, LOGSIG: _runs_logsig}
+
+
 def lm_runs(starts, p, t, a0, delays, n_fb, has_bias, code, scale, max_iter, goal, gtol, mu,
             mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals):
     """One LM run per row of ``starts`` (m, P), in parallel, into the output arrays:
     ``thetas`` (m, P), ``losses`` (m,), and (m,) int64 ``steps`` (accepted steps),
     ``reasons`` (codes of REASONS) and ``evals`` (loss evaluations)."""
-    m = starts.shape[0]
-    for c in prange((m + CHUNK - 1) // CHUNK):
-        lo = c * CHUNK
-        hi = min(lo + CHUNK, m)
-        if code == PURELIN:
-            _chunk(_identity, _d_purelin, starts, lo, hi, p, t, a0, delays, n_fb, has_bias,
-                   scale, max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max, thetas, losses,
-                   steps, reasons, evals)
-        elif code == TANSIG:
-            _chunk(tanh, _d_tansig, starts, lo, hi, p, t, a0, delays, n_fb, has_bias, scale,
-                   max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max, thetas, losses, steps,
-                   reasons, evals)
-        elif code == LOGSIG:
-            _chunk(logsig, _d_logsig, starts, lo, hi, p, t, a0, delays, n_fb, has_bias, scale,
-                   max_iter, goal, gtol, mu, mu_dec, mu_inc, mu_max, thetas, losses, steps,
-                   reasons, evals)
+    _RUNS[code](starts, p, t, a0, delays, n_fb, has_bias, scale, max_iter, goal, gtol, mu,
+                mu_dec, mu_inc, mu_max, thetas, losses, steps, reasons, evals)
