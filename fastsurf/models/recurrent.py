@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from .._arrays import count_nonfinite
+from .._arrays import count_nonfinite, touched_empty
 from .._progress import progress_bar
 from .._validation import as_float_array, as_rng, as_theta, check_choice, check_int, check_real
 from ..data import SequenceData
@@ -261,7 +261,7 @@ class RecurrentNeuron(Model):
         a0 = data.initial_outputs(self.feedback_delays)
         args = [np.ascontiguousarray(v, dtype=dtype) for v in
                 (U0, U1, V, data.t, a0, origin[fb], d1[fb], d2[fb], x, y)]
-        out = np.empty((len(y), len(x)), dtype=dtype)
+        out = touched_empty((len(y), len(x)), dtype)
         bad = 0
         starts = range(0, len(y), PLANE_TILE_ROWS)
         with progress_bar(progress, total=len(starts), unit="tile", desc="scan") as bar:
@@ -295,7 +295,7 @@ class RecurrentNeuron(Model):
         fb = slice(self.n_inputs, self.n_inputs + self.feedback_delays)
         U0, U1, V = (self.input_drive(data, v) for v in (origin, d1, d2))
         a0 = data.initial_outputs(self.feedback_delays)
-        out = np.empty((len(y), len(x)))
+        out = touched_empty((len(y), len(x)))
         ok = np.empty(len(y), dtype=np.bool_)
         bad = kr.sse_plane_linear(U0, U1, V, data.t, a0, origin[fb].copy(), d2[fb].copy(), x, y,
                                   out, ok)
