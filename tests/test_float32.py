@@ -117,6 +117,7 @@ def test_float32_plane_and_overflow_to_inf():
     assert p32.values.dtype == np.float32 and np.median(rel) <= 1e-5
 
 
+@pytest.mark.usefixtures("structural_always")
 def test_float32_structural_path_is_the_float64_result_rounded():
     prob, _ = _rounded_problem("purelin", 1, (0,), True)
     kw = dict(center=[0.4, 0.3, 0.1], axes=(2, 1), ranges=((-1, 1), (-0.9, 0.9)),

@@ -170,6 +170,7 @@ def test_plane_and_line_bad_input():
 @pytest.mark.parametrize("transfer", ["purelin", "tansig"])
 @pytest.mark.parametrize("method", ["auto", "brute"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.usefixtures("structural_always")
 def test_the_kernels_count_the_overflowed_cells_they_write(transfer, method, dtype):
     model = fs.RecurrentNeuron(transfer, feedback_delays=2 if transfer == "tansig" else 1)
     theta = (0.5, 0.5, -0.2) if transfer == "tansig" else (0.5, 0.5)

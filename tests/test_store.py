@@ -98,6 +98,7 @@ def _sampled_rows(surf, ref, tile_rows):
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.usefixtures("structural_always")
 def test_store_scan_is_the_in_memory_scan_bit_for_bit(case, tmp_path):
     prob, func, args, tile_rows, ref = CASES[case]()
     local = func(prob, **args)

@@ -19,6 +19,16 @@ from .base import Model, check_size
 #: Rows per progress step of a fused plane scan (a multiple of the kernel's lane block).
 PLANE_TILE_ROWS = 4 * kr.LANES
 
+# Cost model of ``method="auto"`` (nanoseconds on 2 Zen 4 cores, both threads; rerun
+# ``python bench/scan_cost.py`` to measure them on another machine). The structural path runs
+# three scalar recurrences per row (O(T) each) and writes each cell once; brute force advances
+# SIMD vectors of 8 rows (float64, AVX-512) through every time step of every cell.
+STRUCTURAL_ROW_STEP_NS = 12.0
+STRUCTURAL_CELL_NS = 1.2
+BRUTE_CELL_STEP_NS = 0.042
+BRUTE_CELL_NS = 1.9
+SIMD_ROWS = 8
+
 
 class RecurrentNeuron(Model):
     """A single recurrent neuron with tapped input and output delays.
@@ -235,7 +245,8 @@ class RecurrentNeuron(Model):
         non-finite cells counted as they are written.
 
         ``method="auto"`` takes the structural fast path when it applies (purelin neuron, one
-        direction moving only input weights and the bias: the SSE is a quadratic along it);
+        direction moving only input weights and the bias: the SSE is a quadratic along it) and
+        :meth:`plane_path`'s cost model says it is cheaper;
         ``"brute"`` always runs the time loop at every point. With ``dtype=np.float32`` the time
         loop runs in float32 (inputs, coordinates and state rounded to float32); the structural
         path computes in float64 and rounds its result.
@@ -243,8 +254,7 @@ class RecurrentNeuron(Model):
         fb = slice(self.n_inputs, self.n_inputs + self.feedback_delays)
         # Lanes run along y; put the direction that moves a feedback weight there when only one
         # does, so the per-lane work is one multiply-add less.
-        if method == "auto" and self.transfer == "purelin" and (
-                not np.any(d1[fb]) or not np.any(d2[fb])):
+        if method == "auto" and self.plane_path(data, origin, d1, d2, x, y) == "structural":
             if np.any(d1[fb]):
                 out, bad = self._linear_plane(data, scale, origin, d2, d1, y, x)
                 out = out.T
@@ -272,6 +282,42 @@ class RecurrentNeuron(Model):
         if scale != 1.0:
             out *= scale
         return out, int(bad)
+
+    def plane_path(self, data, origin, d1, d2, x, y) -> str:
+        """The path ``method="auto"`` takes for the plane scan origin + x_j d1 + y_i d2:
+        "structural" (a purelin neuron with one direction moving no feedback weight: O(T) per
+        row, O(1) per cell) when the cost model says it is cheaper than "brute" (the time loop
+        at every cell), else "brute".
+
+        The structural path wins on large grids (2048², T = 100: 10 ms against 25 ms) but
+        loses when the rows are many and short (2048 x 4 at T = 100: 3.2 ms against 0.2 ms),
+        since each row costs three scalar recurrences whatever its length, and on rows whose
+        outputs overflow, which it hands to brute force after computing them (first-order
+        neurons: rows with |lw|^T > 1e150, estimated in closed form; for D > 1 no row is
+        assumed to overflow).
+        """
+        fb = slice(self.n_inputs, self.n_inputs + self.feedback_delays)
+        moves = np.any(d1[fb]), np.any(d2[fb])
+        if self.transfer != "purelin" or all(moves):
+            return "brute"
+        if moves[0]:
+            d1, d2, x, y = d2, d1, y, x      # the structural path's rows then run along x
+        nx, ny = len(x), len(y)
+        steps = data.t.size * self.feedback_delays
+        overflowing = 0
+        if self.feedback_delays == 1:
+            with np.errstate(divide="ignore"):
+                growth = data.t.shape[1] * np.log10(np.abs(origin[fb][0] + np.asarray(y)
+                                                           * d2[fb][0]))
+            overflowing = int(np.count_nonzero(growth > 150.0))
+        structural = ny * steps * STRUCTURAL_ROW_STEP_NS + (ny - overflowing) * nx * (
+            STRUCTURAL_CELL_NS)
+
+        def brute(rows):
+            return -(-rows // SIMD_ROWS) * SIMD_ROWS * nx * (steps * BRUTE_CELL_STEP_NS
+                                                              + BRUTE_CELL_NS)
+
+        return "structural" if structural + brute(overflowing) < brute(ny) else "brute"
 
     def input_drive(self, data, direction: np.ndarray) -> np.ndarray:
         """sum_d direction_iw_d p(k - d) + direction_b for every sequence and step, (n_seq, T).
