@@ -126,8 +126,7 @@ def main(argv=None) -> None:
                             title="Fig. 7: roots of a degree-500 random polynomial"),
          "fig07_random_polynomial_roots.png")
     tracks = R.track_roots(data.p[0], orders=np.arange(5, 101))
-    fig = plot.root_tracks(tracks, title="Fig. 8: real roots of a(k) against k, data seed 2 "
-                           "(the root at 3.96 freezes)")
+    fig = plot.root_tracks(tracks, title="Fig. 8: real roots of a(k), seed 2 (3.96 freezes)")
     fig.axes[0].set_ylim(-5, 5)
     save(fig, "fig08_root_tracks.png")
 

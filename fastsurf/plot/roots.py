@@ -163,7 +163,7 @@ def root_tracks(tracks: Any, real_only: bool = True, ax: Axes | None = None,
     ax.set_xlabel("order k (sequence length)")
     ax.set_ylabel("real root of a(k) (a valley at w2 = root)" if real_only
                   else "|root| of a(k)")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="lower right")
     if title:
         ax.set_title(title)
     return fig
