@@ -959,7 +959,7 @@ def check(problem: Problem, valley: Valley, surface: Surface, points: int = 9,
     >>> import fastsurf as fs
     >>> model = fs.RecurrentNeuron("purelin")
     >>> prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=100, seed=0))
-    >>> surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(64, 64),
+    >>> surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(128, 128),
     ...                     progress=False)
     >>> root = [v for v in fs.valleys.predict(prob) if v.kind == "root"][0]
     >>> res = fs.valleys.check(prob, root, surf, points=3)
@@ -1268,9 +1268,13 @@ def compare(predicted: Sequence[Valley], detected: Sequence[Valley],
     >>> prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=100, seed=0))
     >>> surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(256, 256),
     ...                     progress=False)
-    >>> cmp = fs.valleys.compare(fs.valleys.predict(prob), fs.valleys.detect(surf))
-    >>> len(cmp.matched), len(cmp.missed), cmp.units, cmp.verdict
-    (5, 0, 'cells', 'agree')
+    >>> pred, det = fs.valleys.predict(prob), fs.valleys.detect(surf)
+    >>> cmp = fs.valleys.compare(pred, det)
+    >>> len(cmp.matched), len(cmp.missed), cmp.units
+    (5, 0, 'cells')
+    >>> fs.valleys.compare(pred, det, surf, problem=prob).verdict
+    'agree with reasons'
+
     """
     tol = check_real("tol", tol, minimum=0.0)
     min_coverage = check_real("min_coverage", min_coverage, minimum=0.0, maximum=1.0)
