@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import cKDTree
 
 from ._results import Result
 from ._validation import as_float_array, as_theta, check_int, check_real
@@ -55,9 +56,14 @@ from .problem import Objective, Problem
 from .roots import polynomial_roots, response_coefficients
 from .scan import Profile, Surface, line
 
-__all__ = ["Comparison", "Valley", "ValleyCharacter", "characterize", "compare",
+__all__ = ["Comparison", "Valley", "ValleyCharacter", "ValleyCheck", "characterize", "check",
+           "compare",
            "cross_sections", "detect", "final_outputs", "predict", "predict_input_zero",
            "predict_output_zero", "predict_roots", "predict_saturation", "refine"]
+
+#: Default detection prominence (decades); see :func:`detect`.
+_DEFAULT_PROMINENCE = 0.01
+_DEFAULT_MIN_CELLS = 5
 
 #: Transfer functions with f(0) = 0, for which w1 = 0 and zero initial outputs give a ≡ 0.
 _ZERO_AT_ZERO = ("purelin", "tansig")
@@ -580,45 +586,51 @@ def predict(problem: Problem, ranges=None, axes=None, center=None, resolution: i
 
 
 # --- detection -----------------------------------------------------------------------------------
-def _transverse_minima(L: np.ndarray, window: int, prominence: float) -> np.ndarray:
-    """Valley cells of the cross-sections along axis 0 of log10 loss L (+inf where overflowed).
+def _valley_strength(L: np.ndarray, window: int) -> np.ndarray:
+    """How strongly each cell of the cross-sections along axis 0 of log10 loss L (+inf where
+    overflowed) is a valley, in decades: the largest ``prominence`` at which :func:`detect`
+    flags it; -inf for cells that are neither kind of minimum.
 
-    A cell qualifies when either (a) it is a strict minimum of its cross-section and rises by
-    ``prominence`` within ``window`` cells on both sides, or (b) it is a strict minimum after
-    removing the local linear trend: its second difference L[i-1] - 2 L[i] + L[i+1] is a local
-    maximum of at least 2 * prominence, with finite neighbours. (b) finds valleys narrower than a
-    cell on a steep background, where the grid never samples the valley floor and the
-    cross-section is monotonic with a notch (linear neuron near |w2| = 1).
+    (a) A strict minimum of its cross-section: the smaller of its rises within ``window`` cells
+    on the two sides. (b) A strict minimum after removing the local linear trend: half its
+    second difference L[i-1] - 2 L[i] + L[i+1] where that is a local maximum, with finite
+    neighbours. (b) covers valleys narrower than a cell on a steep background, where the grid
+    never samples the valley floor and the cross-section is monotonic with a notch (linear
+    neuron near |w2| = 1).
     """
     n = L.shape[0]
     strict = np.zeros(L.shape, dtype=bool)
     strict[1:-1] = (L[1:-1] < L[:-2]) & (L[1:-1] < L[2:])
-    if prominence > 0:
-        rise_lo = np.zeros(L.shape)
-        rise_hi = np.zeros(L.shape)
-        for w in range(1, window + 1):
-            # -inf padding beyond the edges; inf - inf (two overflowed cells) counts as no rise
-            up = np.full(L.shape, -np.inf)
-            up[w:] = L[:-w]
-            dn = np.full(L.shape, -np.inf)
-            dn[:n - w] = L[w:]
-            with np.errstate(invalid="ignore"):
-                rise_lo = np.fmax(rise_lo, up - L)
-                rise_hi = np.fmax(rise_hi, dn - L)
-        strict &= np.minimum(rise_lo, rise_hi) >= prominence
+    rise_lo = np.zeros(L.shape)
+    rise_hi = np.zeros(L.shape)
+    for w in range(1, window + 1):
+        # -inf padding beyond the edges; inf - inf (two overflowed cells) counts as no rise
+        up = np.full(L.shape, -np.inf)
+        up[w:] = L[:-w]
+        dn = np.full(L.shape, -np.inf)
+        dn[:n - w] = L[w:]
+        with np.errstate(invalid="ignore"):
+            rise_lo = np.fmax(rise_lo, up - L)
+            rise_hi = np.fmax(rise_hi, dn - L)
     d2 = np.full(L.shape, -np.inf)
     with np.errstate(invalid="ignore"):
         inner = L[:-2] - 2 * L[1:-1] + L[2:]
         finite = np.isfinite(L[:-2]) & np.isfinite(L[1:-1]) & np.isfinite(L[2:])
     d2[1:-1] = np.where(finite, inner, -np.inf)
     notch = np.zeros(L.shape, dtype=bool)
-    notch[1:-1] = ((d2[1:-1] >= 2 * prominence) & (d2[1:-1] > d2[:-2])
-                   & (d2[1:-1] >= d2[2:]))
-    return strict | notch
+    notch[1:-1] = (d2[1:-1] > d2[:-2]) & (d2[1:-1] >= d2[2:]) & np.isfinite(d2[1:-1])
+    strength = np.full(L.shape, -np.inf)
+    strength = np.where(strict, np.minimum(rise_lo, rise_hi), strength)
+    return np.where(notch, np.fmax(strength, d2 / 2), strength)
 
 
-def detect(surface: Surface, window: int = 3, prominence: float = 0.3,
-           min_cells: int = 5) -> list[Valley]:
+def _transverse_minima(L: np.ndarray, window: int, prominence: float) -> np.ndarray:
+    """Valley cells of the cross-sections along axis 0 of L: strength >= ``prominence``."""
+    return _valley_strength(L, window) >= prominence
+
+
+def detect(surface: Surface, window: int = 3, prominence: float = _DEFAULT_PROMINENCE,
+           min_cells: int = _DEFAULT_MIN_CELLS) -> list[Valley]:
     """Valley curves in a scanned surface.
 
     A valley point is a cell whose log10 loss is a strict local minimum of the cross-section
@@ -644,9 +656,12 @@ def detect(surface: Surface, window: int = 3, prominence: float = 0.3,
     window : int
         Cells on each side within which a minimum must rise by ``prominence``.
     prominence : float
-        Rise in decades of loss (>= 0).
+        Rise in decades of loss (>= 0). The default, 0.01, finds the valleys of Horn et al.'s
+        grids (T = 100, 1024²): the linear neuron's are decades deep, but a tansig neuron's
+        SSE is bounded and its valleys are 0.005–0.7 decades deep (``check`` measures them);
+        0.3 found only the global minimum there.
     min_cells : int
-        Shortest curve that is reported.
+        Shortest curve that is reported (default 5).
 
     Returns
     -------
@@ -668,6 +683,7 @@ def detect(surface: Surface, window: int = 3, prominence: float = 0.3,
     with np.errstate(divide="ignore"):
         L = np.where(np.isfinite(values), np.log10(np.maximum(values, 1e-300)), np.inf)
     cell, frame = _surface_frame(surface)
+    low = np.unravel_index(int(np.argmin(L)), L.shape) if np.isfinite(L).any() else (-9, -9)
     out = []
     for direction, mask in (("along-x", _transverse_minima(L, window, prominence)),
                             ("along-y", _transverse_minima(L.T, window, prominence).T)):
@@ -677,9 +693,11 @@ def detect(surface: Surface, window: int = 3, prominence: float = 0.3,
             if ii.size < min_cells:
                 continue
             order = np.argsort(jj if direction == "along-x" else ii, kind="stable")
+            holds_min = bool(np.any((np.abs(ii - low[0]) <= 1) & (np.abs(jj - low[1]) <= 1)))
             out.append(Valley("detected", surface.x[jj[order]], surface.y[ii[order]],
                               meta={"direction": direction, "cells": int(ii.size),
-                                    "cell": list(cell), "window": list(frame)}))
+                                    "cell": list(cell), "window": list(frame),
+                                    "minimum": holds_min}))
     return out
 
 
@@ -742,47 +760,416 @@ def refine(valley: Valley, problem: Objective, surface: Surface, samples: int = 
     return Valley(valley.kind, xs, ys, meta={**valley.meta, "refined": True})
 
 
+# --- checking a predicted valley on the exact loss ----------------------------------------------
+#: The families' assumptions, named in the reason when the loss has no valley where one is
+#: predicted (Horn et al. 2009).
+_ASSUMPTIONS = {
+    "input-zero": "w1 = 0 and a(0) = 0 keep a = 0 (§III), a valley only where the outputs "
+                  "nearby grow",
+    "root": "a frozen root of g_T makes the outputs small for every w1 (§III eq. 2, §IV)",
+    "near-root": "a complex root pair close to the real axis makes |g_T| dip (§IV)",
+    "output-zero": "the late outputs stay small in the linear range of tansig, so that a(T) "
+                   "= 0 marks a bent root valley (§V eq. 18)",
+    "saturation": "every other output is saturated and unchanging, so that matching one "
+                  "target makes a valley (§V eq. 19)",
+}
+
+
+@dataclass(repr=False)
+class ValleyCheck(Result):
+    """What the exact loss does across one predicted valley (:func:`check`).
+
+    Attributes
+    ----------
+    kind : str
+        The valley's family (``Valley.kind``).
+    verdict : {"valley", "shallow", "not-a-valley"}
+        "valley": at most checked points the loss has a transverse local minimum within
+        ``tol`` cells that a grid of this cell size shows (:func:`detect` flags it at the
+        given ``prominence`` for most grid phases); "shallow": a real transverse minimum the
+        grid cannot show (too shallow or too narrow for the cell size); "not-a-valley": no
+        transverse minimum, the theory's prediction fails at this T (``reason`` names the
+        assumption and what was measured).
+    reason : str
+        One sentence with the measured numbers.
+    x, y : ndarray
+        The checked points (scan coordinates).
+    offset : ndarray
+        Position of the transverse minimum relative to the predicted point, in cells.
+    depth : ndarray
+        The smaller of the two rises of log10 loss from that minimum to each side's highest
+        point within ``half_width`` cells, in decades (0: no minimum).
+    width : ndarray
+        Full width of the minimum at half its depth (in log10 loss), in cells.
+    grid_strength : ndarray
+        Median over grid phases of the strength a grid of this cell size sees (the largest
+        ``prominence`` at which :func:`detect` would flag the valley), in decades.
+    saturated : ndarray
+        Share of the outputs |a(k)| > 0.9 at the checked points (all sequences).
+    last_share : ndarray
+        Share of the sequence's SSE that its last step carries one cell off the valley.
+    prominence : float
+        The detection prominence the grid strength was compared with.
+    """
+
+    kind: str
+    verdict: str
+    reason: str
+    x: np.ndarray
+    y: np.ndarray
+    offset: np.ndarray
+    depth: np.ndarray
+    width: np.ndarray
+    grid_strength: np.ndarray
+    saturated: np.ndarray
+    last_share: np.ndarray
+    prominence: float = 0.0
+
+    @property
+    def minimum(self) -> np.ndarray:
+        """Points with a transverse local minimum."""
+        return self.depth > _MIN_DEPTH
+
+    @property
+    def visible(self) -> np.ndarray:
+        """Points where a grid of this cell size shows that minimum."""
+        return self.minimum & (self.grid_strength >= self.prominence)
+
+
+#: Smallest rise (decades) that counts as a transverse minimum: far above float64 rounding
+#: (1e-16 relative, 4e-17 decades) and below any valley the detection defaults can see.
+_MIN_DEPTH = 1e-4
+
+
+def _log_loss(problem, thetas) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log10(np.maximum(problem.losses(thetas), 1e-300))
+
+
+def _transverse(problem, surface, x, y, along_y, u):
+    """log10 loss at offsets ``u`` (cells) from (x, y) along the scan axis y (``along_y``) or
+    x, exactly: one :func:`fastsurf.scan.line` through the segment's ends."""
+    dx, dy = surface.x[1] - surface.x[0], surface.y[1] - surface.y[0]
+    lo, hi = float(u.min()), float(u.max())
+    if along_y:
+        a, b = surface.theta_at(x, y + lo * dy), surface.theta_at(x, y + hi * dy)
+    else:
+        a, b = surface.theta_at(x + lo * dx, y), surface.theta_at(x + hi * dx, y)
+    prof = line(problem, a, b, alphas=(u - lo) / (hi - lo))
+    with np.errstate(divide="ignore"):
+        return np.log10(np.maximum(prof.values, 1e-300))
+
+
+def _nearest_minimum(u: np.ndarray, L: np.ndarray, centre: float, reach: float) -> float:
+    """The sampled local minimum of L(u) nearest ``centre`` within ``reach`` (the valley the
+    prediction points at, not a lower basin nearby); the lowest sample there if none."""
+    Lf = np.where(np.isfinite(L), L, np.inf)
+    near = np.abs(u - centre) <= reach
+    local = np.zeros(u.size, dtype=bool)
+    local[1:-1] = (Lf[1:-1] < Lf[:-2]) & (Lf[1:-1] <= Lf[2:])
+    cand = np.nonzero(near & local)[0]
+    if cand.size:
+        return float(u[cand[np.argmin(np.abs(u[cand] - centre))]])
+    return float(u[near][np.argmin(Lf[near])])
+
+
+def _point_check(problem, surface, x, y, along_y, tol, half_width, samples, window, phases):
+    """(offset, depth, width, grid strength) of the transverse minimum nearest (x, y)."""
+    u = np.union1d(np.linspace(-half_width, half_width, samples), [0.0])
+    L = _transverse(problem, surface, x, y, along_y, u)
+    if not np.isfinite(L[np.abs(u) <= tol]).any():
+        return 0.0, 0.0, 0.0, -np.inf
+    best, step = _nearest_minimum(u, L, 0.0, tol), u[1] - u[0]
+    for _ in range(4):                                   # zoom on the floor: step / 20^4
+        z = np.linspace(best - 2 * step, best + 2 * step, 41)
+        Lz = _transverse(problem, surface, x, y, along_y, z)
+        u, idx = np.unique(np.concatenate([u, z]), return_index=True)
+        L = np.concatenate([L, Lz])[idx]
+        best, step = _nearest_minimum(u, L, best, 2 * step), z[1] - z[0]
+    i = int(np.searchsorted(u, best))
+    floor = L[i]
+    if not np.isfinite(floor):
+        return best, 0.0, 0.0, -np.inf
+    depth = float(min(np.max(L[:i + 1]), np.max(L[i:])) - floor)
+    if not depth > _MIN_DEPTH:
+        return best, 0.0, 0.0, -np.inf
+    half = floor + depth / 2
+    lo = i
+    while lo > 0 and L[lo - 1] <= half:
+        lo -= 1
+    hi = i
+    while hi < u.size - 1 and L[hi + 1] <= half:
+        hi += 1
+    width = float(max(u[hi] - u[lo], step))
+    # what a grid of this cell size sees, at several phases of the grid against the floor
+    m = np.arange(-window - 2, window + 3, dtype=float)
+    strengths = []
+    for phase in phases:
+        Lg = _transverse(problem, surface, x, y, along_y, best + phase + m)
+        s = _valley_strength(Lg[:, None], window)[:, 0]
+        strengths.append(float(np.max(s[window + 1:window + 4])))
+    return best, min(depth, 1e300), width, float(np.median(strengths))
+
+
+def check(problem: Problem, valley: Valley, surface: Surface, points: int = 9,
+          tol: float = 1.5, half_width: float = 4.0, samples: int = 161, window: int = 3,
+          prominence: float | None = None) -> ValleyCheck:
+    """Is a predicted valley a valley of the exact loss, and can this grid show it?
+
+    At ``points`` points along the valley (inside the scan window) the loss is evaluated
+    exactly (:func:`fastsurf.scan.line`) on a short line across it, along the scan axis closer
+    to its normal (the cross-section :func:`detect` searches): ``samples`` points over
+    ±``half_width`` cells, then four zooms (each 20 times finer) on the lowest point within
+    ``tol`` cells. The point is a *transverse local minimum* when the log10 loss rises from
+    there by more than 1e-4 decades on both sides. The grid's view: the same line sampled at
+    the cell spacing, with the grid's cells at four phases against the floor, and the strength
+    :func:`detect` would give it there (the largest prominence at which it is flagged).
+
+    Verdict (Horn et al. 2009 name the families' mechanisms): "valley" when most points are
+    minima that the grid shows at ``prominence``; "shallow" when most are minima but the grid
+    does not show them (their depth and width against the cell size are in ``reason``);
+    "not-a-valley" when most points have no transverse minimum: the family's assumption fails
+    at this T, and ``reason`` says which and what was measured (the share of saturated outputs,
+    the share of the SSE carried by the last step, the growth |r|^T of a root).
+
+    Parameters
+    ----------
+    problem : Problem
+        The scanned problem (of a recurrent neuron).
+    valley : Valley
+        A predicted valley in ``surface``'s coordinates.
+    surface : Surface
+        The grid scan (cell size, window, ``theta_at``).
+    points : int
+        Points checked along the valley (>= 1), equally spaced by index.
+    tol : float
+        Cells from the predicted point within which the minimum is searched.
+    half_width : float
+        Half length of each transverse line, in cells (> tol).
+    samples : int
+        Samples on each line before zooming (>= 11).
+    window : int
+        Detection window (as in :func:`detect`).
+    prominence : float, optional
+        Detection prominence in decades (default: :func:`detect`'s).
+
+    Returns
+    -------
+    ValleyCheck
+
+    Examples
+    --------
+    >>> import fastsurf as fs
+    >>> model = fs.RecurrentNeuron("purelin")
+    >>> prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=100, seed=0))
+    >>> surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(128, 128),
+    ...                     progress=False)
+    >>> root = [v for v in fs.valleys.predict(prob) if v.kind == "root"][0]
+    >>> res = fs.valleys.check(prob, root, surf, points=3)
+    >>> res.verdict, bool(res.minimum.all())
+    ('valley', True)
+    """
+    points = check_int("points", points, minimum=1)
+    tol = check_real("tol", tol, minimum=0.0)
+    half_width = check_real("half_width", half_width, minimum=tol)
+    if not half_width > tol:
+        raise ValueError(f"half_width must exceed tol={tol}, got {half_width}")
+    samples = check_int("samples", samples, minimum=11)
+    window = check_int("window", window, minimum=1)
+    prominence = _DEFAULT_PROMINENCE if prominence is None else check_real(
+        "prominence", prominence, minimum=0.0)
+    if getattr(surface, "kind", None) != "grid":
+        raise TypeError("check needs the grid Surface the valley lives in (fastsurf.scan.grid), "
+                        f"got {type(surface).__name__}")
+    (dx, dy), (x0, x1, y0, y1) = _surface_frame(surface)
+    vx, vy = as_float_array("valley.x", valley.x, ndim=1), as_float_array("valley.y", valley.y,
+                                                                          ndim=1)
+    inside = np.nonzero((vx >= x0) & (vx <= x1) & (vy >= y0) & (vy <= y1))[0]
+    if inside.size == 0:
+        raise ValueError(f"valley {valley.kind!r} has no point inside the scan window "
+                         f"[{x0}, {x1}] x [{y0}, {y1}]")
+    picks = inside[np.unique(np.linspace(0, inside.size - 1, points).round().astype(int))]
+    phases = (-0.5, -0.25, 0.0, 0.25)
+    rows = []
+    for i in picks:
+        a, b = max(i - 1, 0), min(i + 1, vx.size - 1)
+        along_y = abs(vx[b] - vx[a]) / dx >= abs(vy[b] - vy[a]) / dy   # runs along x
+        rows.append(_point_check(problem, surface, vx[i], vy[i], along_y, tol, half_width,
+                                 samples, window, phases))
+    offset, depth, width, strength = (np.array(c) for c in zip(*rows))
+    sat, last = _assumption_measures(problem, surface, valley, vx[picks], vy[picks])
+    res = ValleyCheck(kind=valley.kind, verdict="", reason="", x=vx[picks], y=vy[picks],
+                      offset=offset, depth=depth, width=width, grid_strength=strength,
+                      saturated=sat, last_share=last, prominence=prominence)
+    res.verdict, res.reason = _verdict(res, valley, problem)
+    return res
+
+
+def _assumption_measures(problem, surface, valley, x, y):
+    """Share of saturated outputs at each point, and the share of the valley's sequence's SSE
+    carried by its last step one cell off the valley (in y)."""
+    dy = surface.y[1] - surface.y[0]
+    s = valley.sequence if valley.sequence is not None else 0
+    t = problem.data.t
+    sat, last = [], []
+    for xi, yi in zip(x, y):
+        a = np.atleast_2d(problem.outputs(surface.theta_at(xi, yi)))
+        with np.errstate(invalid="ignore"):
+            sat.append(float(np.mean(np.abs(a) > 0.9)))
+        off = np.atleast_2d(problem.outputs(surface.theta_at(xi, yi + dy)))[s]
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = (off - t[s]) ** 2
+            total = float(np.sum(e))
+        last.append(float(e[-1] / total) if np.isfinite(total) and total > 0 else 1.0)
+    return np.array(sat), np.array(last)
+
+
+def _verdict(res: ValleyCheck, valley: Valley, problem) -> tuple[str, str]:
+    n = res.depth.size
+    minima, visible = int(res.minimum.sum()), int(res.visible.sum())
+    where = f"{valley.kind} valley" + (f" w2 = {valley.root:+.6f}" if valley.root is not None
+                                       else "")
+    if 2 * minima >= n and 2 * visible >= minima:
+        return "valley", (f"{where}: a transverse minimum at {minima} of {n} points, "
+                          f"median depth {np.median(res.depth[res.minimum]):.3g} decades")
+    if 2 * minima >= n:
+        d, w = res.depth[res.minimum], res.width[res.minimum]
+        g = res.grid_strength[res.minimum]
+        return "shallow", (f"{where}: a real transverse minimum at {minima} of {n} points, "
+                           f"but too shallow for this grid: median depth {np.median(d):.3g} "
+                           f"decades, width {np.median(w):.3g} cells; on the grid's cells it "
+                           + (f"shows {np.median(g):.3g} decades" if np.isfinite(np.median(g))
+                              else "shows no minimum")
+                           + f" (detection needs {res.prominence:g})")
+    measured = {
+        "root": lambda: (f"|r|^T = {abs(valley.root) ** problem.data.T:.3g}"
+                         if valley.root is not None else ""),
+        "output-zero": lambda: (f"{np.median(res.saturated):.0%} of the outputs are saturated "
+                                f"and the last step carries {np.median(res.last_share):.1%} "
+                                "of the SSE one cell off the curve"),
+        "saturation": lambda: f"{np.median(res.saturated):.0%} of the outputs saturated",
+    }.get(valley.kind, lambda: "")()
+    assumption = _ASSUMPTIONS.get(valley.kind, "the family's mechanism")
+    return "not-a-valley", (f"{where}: no transverse minimum at {n - minima} of {n} points "
+                            f"(the loss rises to one side only): not a valley at "
+                            f"T = {problem.data.T}; assumption failing: {assumption}"
+                            + (f" — measured: {measured}" if measured else ""))
+
+
 # --- comparison ----------------------------------------------------------------------------------
 @dataclass(repr=False)
 class Comparison(Result):
-    """Predicted against detected valleys.
+    """Predicted against detected valleys, with the reason for every disagreement.
 
     Attributes
     ----------
     matched : list of (Valley, Valley, float, float)
         (predicted, detected, median distance, coverage): coverage is the share of the
-        predicted points within ``tol`` of the detected curve.
+        predicted points within ``tol`` of a detected valley (any piece of one), the detected
+        valley is the piece that covers most of them, the distance the median over the covered
+        points.
     missed : list of Valley
         Predicted valleys with no detected counterpart.
     unexpected : list of Valley
         Detected valleys that match no prediction.
     units : {"cells", "parameter units"}
         Unit of the distances (and of ``tol``).
+    checks : list of ValleyCheck
+        One per missed valley (:func:`check` on the exact loss, of its points not covered by
+        a detected valley), when :func:`compare` was given the problem; else empty.
+    partial : list of ValleyCheck
+        Matched valleys covered below ``min_coverage`` (given the problem): the check of their
+        uncovered points, which are not a valley this grid shows (``kind`` and ``reason`` say
+        which valley and why).
+    families : list of str
+        One per unexpected valley: "minimum" (it holds the scan's smallest cell), a predicted
+        family (it runs along a predicted valley: another piece of it), "cascade" or
+        "sign-flip" (the outputs change sign across it, Horn et al. §V; needs the problem), or
+        "unexplained".
+    explanations : list of str
+        One sentence per unexpected valley, with what was measured.
+    tol : float
+        The matching tolerance.
     """
 
     matched: list
     missed: list
     unexpected: list
     units: str = "cells"
+    checks: list = field(default_factory=list)
+    partial: list = field(default_factory=list)
+    families: list = field(default_factory=list)
+    explanations: list = field(default_factory=list)
+    tol: float = 1.5
+
+    def shares(self) -> dict:
+        """{family: (matched, predicted)} for the predicted families inside the window."""
+        out: dict = {}
+        for p, *_ in self.matched:
+            m, n = out.get(p.kind, (0, 0))
+            out[p.kind] = (m + 1, n + 1)
+        for p in self.missed:
+            m, n = out.get(p.kind, (0, 0))
+            out[p.kind] = (m, n + 1)
+        return dict(sorted(out.items()))
+
+    @property
+    def verdict(self) -> str:
+        """"agree" (every prediction matched, every detection predicted), "agree with
+        reasons" (every miss is measured to be too shallow for the grid or not a valley at
+        this T, every unexpected valley has a family), or "disagree: ..." saying what is
+        left: real, grid-visible valleys that detection missed, unchecked misses (no problem
+        given) and unexplained detections."""
+        if not self.missed and not self.unexpected:
+            return "agree"
+        real = sum(c.verdict == "valley" for c in self.checks)
+        unchecked = len(self.missed) - len(self.checks)
+        unexplained = (len(self.unexpected) if not self.families
+                       else self.families.count("unexplained"))
+        if real == unchecked == unexplained == 0:
+            return "agree with reasons"
+        parts = [f"{real} predicted valleys are real and visible on this grid but not "
+                 "detected"] if real else []
+        parts += [f"{unchecked} misses unchecked (pass problem=)"] if unchecked else []
+        parts += [f"{unexplained} detected valleys unexplained"] if unexplained else []
+        return "disagree: " + "; ".join(parts)
 
     def summary(self) -> str:
-        """Counts by kind, and the matched root valleys with their distances."""
+        """Per family the matched share, the reason for every miss, the families of the
+        unexpected valleys, and the verdict."""
         unit = self.units
         lines = [f"matched {len(self.matched)}, predicted-not-found {len(self.missed)}, "
-                 f"found-not-predicted {len(self.unexpected)}"]
-        matched = Counter(p.kind for p, *_ in self.matched)
-        missed = Counter(p.kind for p in self.missed)
-        for kind in sorted(set(matched) | set(missed)):
+                 f"found-not-predicted {len(self.unexpected)} (tolerance {self.tol:g} {unit})"]
+        for kind, (m, n) in self.shares().items():
             dists = [d for p, _, d, _ in self.matched if p.kind == kind]
             extra = f", median distance {np.median(dists):.2f} {unit}" if dists else ""
-            lines.append(f"  {kind:12s} matched {matched[kind]}, not found {missed[kind]}{extra}")
+            verdicts = Counter(c.verdict for c, p in zip(self.checks, self.missed)
+                               if p.kind == kind)
+            why = ", ".join(f"{k} {verdicts[k]}" for k in ("shallow", "not-a-valley", "valley")
+                            if verdicts[k])
+            lines.append(f"  {kind:12s} matched {m} of {n} ({m / n:.0%}){extra}"
+                         + (f"; misses: {why}" if why else ""))
         for p, _, dist, cov in self.matched:
             if p.root is not None:
                 lines.append(f"  {p.kind} w2 = {p.root:+.6f}: distance {dist:.3f} {unit}, "
                              f"coverage {cov:.0%}")
-        for p in self.missed:
-            if p.root is not None:
-                lines.append(f"  not found: {p.kind} w2 = {p.root:+.6f}")
+        for c in self.partial:
+            lines.append(f"  matched in part, rest {c.verdict}: {c.reason}")
+        for n, p in enumerate(self.missed):
+            if n < len(self.checks):
+                lines.append(f"  not found, {self.checks[n].verdict}: {self.checks[n].reason}")
+            else:
+                where = f" w2 = {p.root:+.6f}" if p.root is not None else ""
+                lines.append(f"  not found: {p.kind}{where} (unchecked: pass problem=)")
+        if self.unexpected:
+            fams = Counter(self.families) if self.families else Counter(
+                {"unexplained": len(self.unexpected)})
+            lines.append("  found-not-predicted by family: "
+                         + ", ".join(f"{k} {v}" for k, v in sorted(fams.items())))
+            for fam, text in zip(self.families, self.explanations):
+                if fam == "unexplained":
+                    lines.append(f"    unexplained: {text}")
+        lines.append(f"verdict: {self.verdict}")
         return "\n".join(lines)
 
 
@@ -798,13 +1185,55 @@ def _comparison_frame(detected: Sequence[Valley], surface):
     return (1.0, 1.0), None, "parameter units"
 
 
-def compare(predicted: Sequence[Valley], detected: Sequence[Valley],
-            surface: Surface | None = None,
-            tol: float = 1.0, min_coverage: float = 0.5) -> Comparison:
-    """Match predicted valleys to detected ones.
+def _points(valleys: Sequence[Valley], dx: float, dy: float):
+    """All points of ``valleys`` in cell units, and the index of the valley of each."""
+    if not valleys:
+        return np.empty((0, 2)), np.empty(0, dtype=int)
+    pts = np.concatenate([np.column_stack([v.x / dx, v.y / dy]) for v in valleys])
+    owner = np.concatenate([np.full(len(v), n) for n, v in enumerate(valleys)])
+    return pts, owner
 
-    A predicted valley (restricted to the scan window) matches the detected curve that covers
-    most of its points within ``tol``, if that coverage is at least ``min_coverage``.
+
+def _explain(d: Valley, predicted, matched_ids, pred_tree, pred_owner, dx, dy, tol, problem,
+             surface) -> tuple[str, str]:
+    """(family, explanation) of a detected valley that matched no prediction."""
+    if d.meta.get("minimum"):
+        return "minimum", "holds the scan's smallest cell (the teacher's global minimum)"
+    if pred_tree is not None:
+        dist, idx = pred_tree.query(np.column_stack([d.x / dx, d.y / dy]))
+        near = dist <= tol
+        if near.mean() >= 0.5:
+            p = Counter(pred_owner[idx[near]].tolist()).most_common(1)[0][0]
+            kind = predicted[p].kind
+            state = "matched" if p in matched_ids else "missed"
+            return kind, (f"{near.mean():.0%} of its cells lie within {tol:g} of a {state} "
+                          f"predicted {kind} valley: another piece of it")
+    if problem is None or surface is None:
+        return "unexplained", f"{len(d)} cells; pass problem= and surface to measure it"
+    char = characterize(problem, d, surface)
+    if char.kind == "cascade":
+        return "cascade", (f"every output of sequence {char.sequence} from k0 = {char.k0} on "
+                           "changes sign across it (Horn et al. §V cascade)")
+    if char.kind == "isolated":
+        return "sign-flip", (f"output k0 = {char.k0} of sequence {char.sequence} and "
+                             f"{char.flipped_share:.0%} of the later ones change sign across "
+                             "it: a switch between saturation levels that eq. 19 does not place")
+    return "unexplained", (f"{len(d)} cells near ({d.x[len(d) // 2]:.3f}, "
+                           f"{d.y[len(d) // 2]:.3f}); no output changes sign across it")
+
+
+def compare(predicted: Sequence[Valley], detected: Sequence[Valley],
+            surface: Surface | None = None, tol: float = 1.5, min_coverage: float = 0.5,
+            problem: Problem | None = None, prominence: float | None = None) -> Comparison:
+    """Match predicted valleys to detected ones, and say why where they disagree.
+
+    A predicted valley (restricted to the inside of the scan window: at least one cell from
+    its edges) is matched when at least
+    ``min_coverage`` of its points lie within ``tol`` of detected valleys (a valley cut into
+    pieces, e.g. by the line w1 = 0, still matches). With the ``problem`` (and the surface)
+    every miss is checked on the exact loss (:func:`check`: a real valley that the grid shows,
+    too shallow for this grid, or not a valley at this T and which assumption fails), and
+    every detected valley that matches nothing gets a family (:class:`Comparison`).
 
     Parameters
     ----------
@@ -815,14 +1244,21 @@ def compare(predicted: Sequence[Valley], detected: Sequence[Valley],
     surface : Surface, optional
         The scan the valleys were detected in: distances are measured in its grid cells and
         predictions are restricted to its window. Without it, the cell size and window come
-        from the detected valleys' ``meta`` (:func:`detect` stores them there), so the result is
-        the same; when the detected valleys do not all carry one cell size and window (hand-made,
-        or detected in different scans), distances are in parameter units (Euclidean in the two
-        scan coordinates) and no window restriction applies (``Comparison.units`` says which).
+        from the detected valleys' ``meta`` (:func:`detect` stores them there), so the matches
+        are the same; when the detected valleys do not all carry one cell size and window
+        (hand-made, or detected in different scans), distances are in parameter units
+        (Euclidean in the two scan coordinates) and no window restriction applies
+        (``Comparison.units`` says which).
     tol : float
         Distance within which a predicted point counts as covered (in ``Comparison.units``).
     min_coverage : float
         Smallest coverage that makes a match.
+    problem : Problem, optional
+        The scanned problem: with it (and ``surface``) misses are checked and unexpected
+        valleys characterised.
+    prominence : float, optional
+        The detection prominence the checks compare the grid's view with (default
+        :func:`detect`'s).
 
     Returns
     -------
@@ -835,36 +1271,69 @@ def compare(predicted: Sequence[Valley], detected: Sequence[Valley],
     >>> prob = fs.Problem(model, fs.make_sequence_data(model, (0.5, 0.5), T=100, seed=0))
     >>> surf = fs.scan.grid(prob, [0.5, 0.5], ranges=((-2, 2), (-5, 5)), shape=(256, 256),
     ...                     progress=False)
-    >>> cmp = fs.valleys.compare(fs.valleys.predict(prob), fs.valleys.detect(surf))
+    >>> pred, det = fs.valleys.predict(prob), fs.valleys.detect(surf)
+    >>> cmp = fs.valleys.compare(pred, det)
     >>> len(cmp.matched), len(cmp.missed), cmp.units
     (5, 0, 'cells')
+    >>> fs.valleys.compare(pred, det, surf, problem=prob).verdict
+    'agree with reasons'
+
     """
     tol = check_real("tol", tol, minimum=0.0)
+    min_coverage = check_real("min_coverage", min_coverage, minimum=0.0, maximum=1.0)
+    if problem is not None and surface is None:
+        raise ValueError("compare(..., problem=) needs the surface too: the checks run on "
+                         "its grid")
     (dx, dy), window, units = _comparison_frame(detected, surface)
-    matched, missed, used = [], [], set()
+    det_pts, det_owner = _points(detected, dx, dy)
+    det_tree = cKDTree(det_pts) if det_pts.size else None
+    matched, missed, used, kept, checks, partial = [], [], set(), [], [], []
     for p in predicted:
         if window is None:
             inside = np.ones(len(p.x), dtype=bool)
         else:
+            # inside the grid: at least one cell from its edges, where detection can see a
+            # minimum (an edge cell has no neighbour on one side)
             xmin, xmax, ymin, ymax = window
-            inside = (p.x >= xmin) & (p.x <= xmax) & (p.y >= ymin) & (p.y <= ymax)
+            inside = ((p.x >= xmin + dx) & (p.x <= xmax - dx) & (p.y >= ymin + dy)
+                      & (p.y <= ymax - dy))
         if not inside.any():
             continue
-        px, py = p.x[inside] / dx, p.y[inside] / dy
-        best = None
-        for n, d in enumerate(detected):
-            dist = np.min(np.hypot(px[:, None] - d.x[None, :] / dx,
-                                   py[:, None] - d.y[None, :] / dy), axis=1)
-            cov = float(np.mean(dist <= tol))
-            if best is None or cov > best[2]:
-                best = (n, float(np.median(dist)), cov)
-        if best is not None and best[2] >= min_coverage:
-            matched.append((p, detected[best[0]], best[1], best[2]))
-            used.add(best[0])
+        kept.append(p)
+        if det_tree is None:
+            missed.append(p)
+            continue
+        dist, idx = det_tree.query(np.column_stack([p.x[inside] / dx, p.y[inside] / dy]))
+        covered = dist <= tol
+        cov = float(np.mean(covered))
+        rest = None
+        if 0 < cov < min_coverage and problem is not None:
+            # matched where it is a valley: the uncovered rest is checked on the exact loss
+            gone = np.nonzero(inside)[0][~covered]
+            rest = check(problem, Valley(p.kind, p.x[gone], p.y[gone], root=p.root,
+                                         sequence=p.sequence), surface, tol=max(tol, 0.5),
+                         prominence=prominence)
+        if cov >= min_coverage or (rest is not None and rest.verdict != "valley"):
+            owners = det_owner[idx[covered]]
+            best = Counter(owners.tolist()).most_common(1)[0][0]
+            matched.append((p, detected[best], float(np.median(dist[covered])), cov))
+            used.update(owners.tolist())
+            if rest is not None:
+                partial.append(rest)
         else:
             missed.append(p)
+            if problem is not None:
+                checks.append(rest if rest is not None else check(
+                    problem, p, surface, tol=max(tol, 0.5), prominence=prominence))
+    pred_pts, pred_owner = _points(kept, dx, dy)
+    pred_tree = cKDTree(pred_pts) if pred_pts.size else None
+    matched_ids = {n for n, p in enumerate(kept) if any(p is m[0] for m in matched)}
     unexpected = [d for n, d in enumerate(detected) if n not in used]
-    return Comparison(matched=matched, missed=missed, unexpected=unexpected, units=units)
+    explained = [_explain(d, kept, matched_ids, pred_tree, pred_owner, dx, dy, tol, problem,
+                          surface) for d in unexpected]
+    return Comparison(matched=matched, missed=missed, unexpected=unexpected, units=units,
+                      checks=checks, partial=partial, families=[f for f, _ in explained],
+                      explanations=[e for _, e in explained], tol=tol)
 
 
 # --- cascades ------------------------------------------------------------------------------------

@@ -19,10 +19,13 @@ def test_reproduce_horn2009_quick(tmp_path, capsys):
     _load("reproduce_horn2009").main(["--out", str(tmp_path), "--quick"])
     for fig in ("fig03_linear_surface", "fig04_cross_sections", "fig05_kac_density",
                 "fig06_expected_real_roots", "fig07_random_polynomial_roots",
-                "fig08_root_tracks", "fig10_tansig_surface", "fig11_second_order_surface"):
+                "fig08_root_tracks", "fig10_tansig_surface", "fig11_tansig_valley_types",
+                "extra_second_order_surface"):
         assert (tmp_path / f"{fig}.png").stat().st_size > 5000
     report = (tmp_path / "report.txt").read_text()
     assert "matched 5, predicted-not-found 0" in report      # Horn's Fig. 3 set-up
+    assert "first-order purelin, seed 0: agree with reasons" in report
+    assert "Frozen over the last 10 orders: +3.962179" in report     # seed 2, like Horn's
     assert "E_k = 3.1287204568" in report
 
 

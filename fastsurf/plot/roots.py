@@ -140,21 +140,30 @@ def complex_roots(roots: np.ndarray, ax: Axes | None = None, title: str | None =
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
+    fig.tight_layout()                 # keep the axis labels inside the square figure
     return fig
 
 
-def root_tracks(tracks: Any, real_only: bool = True, ax: Axes | None = None) -> Figure:
+def root_tracks(tracks: Any, real_only: bool = True, ax: Axes | None = None,
+                title: str | None = None) -> Figure:
     """Roots of a(k) against the order k, one line per trajectory (Horn Fig. 8).
 
     ``tracks`` is a :class:`fastsurf.roots.RootTracks`. With ``real_only`` only real positions
-    are drawn (the real roots are the valleys); the unit interval is shaded.
+    are drawn (the real roots are the valleys); the unit interval (stable |w2| < 1) is
+    shaded. The legend names the band and the tracks (one colour per root).
     """
     fig, ax = _axes(ax)
     for j in range(tracks.tracks.shape[1]):
         z = tracks.tracks[:, j]
         y = np.where(np.abs(z.imag) == 0, z.real, np.nan) if real_only else np.abs(z)
-        ax.plot(tracks.orders, y, ".-", ms=3, lw=0.8)
-    ax.axhspan(-1, 1, color="0.9", zorder=0)
+        ax.plot(tracks.orders, y, ".-", ms=3, lw=0.8,
+                label="one root of a(k), followed over k (a colour per root)" if j == 0
+                else None)
+    ax.axhspan(-1, 1, color="0.9", zorder=0, label="|w2| < 1: stable, no valley")
     ax.set_xlabel("order k (sequence length)")
-    ax.set_ylabel("real root of a(k)" if real_only else "|root| of a(k)")
+    ax.set_ylabel("real root of a(k) (a valley at w2 = root)" if real_only
+                  else "|root| of a(k)")
+    ax.legend(fontsize=7, loc="lower right")
+    if title:
+        ax.set_title(title)
     return fig
