@@ -150,8 +150,8 @@ class ReturnFit(Result):
         Noise norm where the fitted P(return) = 1/2 (-intercept / slope; NaN without a fit).
     separated : bool
         The outcomes are perfectly separated by s (every return at a smaller s than every
-        non-return): the maximum-likelihood slope is then infinite and the fitted curve only
-        locates the step (statsmodels warns; the warning is recorded here instead).
+        non-return, or the other way round): the maximum-likelihood slope is then infinite and
+        the fitted curve (the last Newton iterate) only locates the step.
     lowess_x, lowess_y : ndarray
         Lowess of log10(final loss) against s (statsmodels ``lowess``, ``frac``), sorted by s.
     fraction : float
@@ -210,7 +210,7 @@ def return_probability(result: JitterResult, grid=None, frac: float = 0.3) -> Re
     """
     import statsmodels.api as sm
     from statsmodels.nonparametric.smoothers_lowess import lowess
-    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
     s = as_float_array("result.noise_norms", result.noise_norms, ndim=1)
     y = np.asarray(result.returned, dtype=bool)
@@ -227,10 +227,12 @@ def return_probability(result: JitterResult, grid=None, frac: float = 0.3) -> Re
     intercept = slope = s50 = float("nan")
     separated = False
     if 0.0 < fraction < 1.0:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", PerfectSeparationWarning)
+        lo, hi = s[y], s[~y]
+        separated = bool(lo.max() < hi.min() or hi.max() < lo.min())
+        # separation is reported in the result instead (and overflows exp there)
+        with warnings.catch_warnings(), np.errstate(over="ignore"):
+            warnings.simplefilter("ignore", (PerfectSeparationWarning, ConvergenceWarning))
             fit = sm.Logit(y.astype(float), sm.add_constant(s)).fit(disp=0, maxiter=200)
-        separated = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
         intercept, slope = (float(v) for v in fit.params)
         s50 = -intercept / slope if slope != 0 else float("nan")
         with np.errstate(over="ignore"):
