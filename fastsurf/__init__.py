@@ -1,6 +1,7 @@
 """fastsurf: exact, high-resolution error surfaces of small neural networks on the CPU."""
 
 from . import (
+    basins,
     constructions,
     critical,
     curvature,
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ClassificationData",
+    "basins",
     "constructions",
     "critical",
     "curvature",

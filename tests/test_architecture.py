@@ -32,7 +32,7 @@ LAYERS = {
     "fastsurf._tiles": 8,
     "fastsurf.scan": 9,
     # analyses (they may use each other, without circles)
-    "fastsurf": 10,
+    "fastsurf": 10, "fastsurf.basins": 10,
     "fastsurf.cli": 11, "fastsurf._cli": 11, "fastsurf.__main__": 11,
     "fastsurf.__init__": 12,
 }
