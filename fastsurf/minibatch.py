@@ -53,9 +53,9 @@ class MinibatchResult(Result):
     converged : bool
         True when the loss goal or the error goal was reached at an epoch's end.
     reason : str
-        "loss goal", "error goal", "max_epochs" or "diverged" (a minibatch gradient or a step
-        was not finite: ``theta`` is the last finite point; or the training loss at an epoch's
-        end was not finite).
+        "loss goal", "error goal", "max_epochs" or "diverged" (a minibatch's loss, gradient
+        or step was not finite: ``theta`` is then the last finite point, whose full-data loss
+        may itself overflow; or the training loss at an epoch's end was not finite).
     n_iter : int
         Optimizer steps (minibatches) taken.
     n_epochs : int
