@@ -16,7 +16,7 @@ import numpy as np
 
 from ._memory import check_memory
 from ._validation import as_theta, as_theta_batch, check_choice, check_int
-from .data import ClassificationData
+from .data import ClassificationData, RegressionData
 from .models.base import Model
 
 #: Least-squares losses (residuals, Jacobians, structural scans, Levenberg-Marquardt).
@@ -285,6 +285,46 @@ class Problem:
                 [self.model.cross_entropy_hessian(t, self.data) for t in batch]
             ).reshape(-1, P, P)
         return self.loss_scale * self.model.sse_hessian_batch(batch, self.data)
+
+    def subset(self, rows) -> Problem:
+        """The same model and loss on the samples ``rows`` of the data: a minibatch.
+
+        ``rows`` are sample indices (a non-empty 1-D integer array, repeats allowed) into
+        :class:`~fastsurf.RegressionData` or :class:`~fastsurf.ClassificationData` (which keeps
+        its ``n_classes`` even when a batch misses a class). The mean losses (``"mse"``,
+        ``"cross_entropy"``) are then means over the batch, so the batch gradient is the
+        stochastic estimate of the full gradient that minibatch SGD steps along. Sequence data
+        has no samples to draw: TypeError.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastsurf as fs
+        >>> data = fs.ClassificationData(np.arange(12.0).reshape(6, 2), [0, 1, 2, 0, 1, 2])
+        >>> prob = fs.Problem(fs.MLP((2, 3, 3), activation="tanh"), data)
+        >>> theta = prob.init(0)
+        >>> halves = [prob.subset([0, 1, 2]), prob.subset([3, 4, 5])]
+        >>> bool(np.allclose(sum(h.gradient(theta) for h in halves) / 2, prob.gradient(theta)))
+        True
+        """
+        data = self.data
+        if not isinstance(data, (RegressionData, ClassificationData)):
+            raise TypeError(f"subset needs RegressionData or ClassificationData (samples to "
+                            f"draw), got {type(data).__name__}")
+        idx = np.asarray(rows)
+        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"rows must be a non-empty 1-D array of integer sample indices, "
+                             f"got {'dtype ' + str(idx.dtype) if idx.size else 'nothing'} "
+                             f"of shape {idx.shape}")
+        n = data.x.shape[0]
+        if idx.min() < 0 or idx.max() >= n:
+            raise ValueError(f"rows must lie in [0, {n}) (the samples of the data), got "
+                             f"[{idx.min()}, {idx.max()}]")
+        if isinstance(data, ClassificationData):
+            sub = ClassificationData(data.x[idx], data.labels[idx], n_classes=data.n_classes)
+        else:
+            sub = RegressionData(data.x[idx], data.y[idx])
+        return Problem(self.model, sub, self.loss_kind)
 
     def _needs_labels(self, what: str) -> None:
         if not isinstance(self.data, ClassificationData):

@@ -406,3 +406,45 @@ def relu_mlp_train(method, theta0, widths, xs, ys, scale, steps, lr, momentum=0.
         theta, loss, g = new, new_loss, new_g
         done += 1
     return theta, loss, done, "max_iter"
+
+
+# --- minibatch training of a classifier (fastsurf.minibatch) ----------------------------------
+def mlp_mean_xent_gradient(theta, widths, activation, beta, xs, labels):
+    """Gradient of the softmax cross-entropy averaged over the samples, by the complex step
+    (h = 1e-30: exact to rounding) on the plain-loop loss, one parameter at a time."""
+    h = 1e-30
+    grad = []
+    for p in range(len(theta)):
+        t = [complex(v) for v in theta]
+        t[p] += 1j * h
+        grad.append(mlp_softmax_xent(t, widths, activation, beta, xs, labels).imag / h
+                    / len(xs))
+    return grad
+
+
+def minibatch_train(method, theta0, widths, activation, beta, xs, labels, batches, lr,
+                    momentum=0.9, nesterov=False, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Minibatch training in plain loops, one step per batch of sample indices in ``batches``:
+    "sgd" (v = momentum v - lr g; theta += v; with ``nesterov`` g is taken at theta +
+    momentum v, Sutskever et al. 2013) or "adam" (Kingma & Ba 2015, Algorithm 1). Returns the
+    parameters after every step, the start first."""
+    theta = [float(v) for v in theta0]
+    P = len(theta)
+    s1, s2 = [0.0] * P, [0.0] * P
+    out = [list(theta)]
+    for t, rows in enumerate(batches, start=1):
+        bx = [xs[r] for r in rows]
+        by = [labels[r] for r in rows]
+        at = [theta[p] + momentum * s1[p] for p in range(P)] if nesterov else theta
+        g = mlp_mean_xent_gradient(at, widths, activation, beta, bx, by)
+        for p in range(P):
+            if method == "sgd":
+                s1[p] = momentum * s1[p] - lr * g[p]
+                theta[p] = theta[p] + s1[p]
+            else:
+                s1[p] = beta1 * s1[p] + (1 - beta1) * g[p]
+                s2[p] = beta2 * s2[p] + (1 - beta2) * g[p] * g[p]
+                m_hat = s1[p] / (1 - beta1 ** t)
+                theta[p] = theta[p] - lr * m_hat / (math.sqrt(s2[p] / (1 - beta2 ** t)) + eps)
+        out.append(list(theta))
+    return out

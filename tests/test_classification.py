@@ -402,9 +402,11 @@ def test_blas_and_loops_agree_on_every_kernel():
 
 
 def test_blas_is_chosen_by_the_crossover_and_validated():
-    assert not fs.MLP((1, 5, 5, 5, 5, 5, 1)).blas_flags(10 ** 6).any()    # thin: loops
-    assert not fs.MLP((64, 32, 10)).blas_flags(20).any()                  # few samples
-    flags = fs.MLP((64, 256, 256, 10)).blas_flags(1797)
+    gw = fs.MLP((1, 5, 5, 5, 5, 5, 1))
+    assert not gw.blas_flags(10 ** 6, batch=True).any()       # thin: batches in parallel loops
+    np.testing.assert_array_equal(gw.blas_flags(200), [0, 0, 1, 1, 1, 1, 0])  # 5*5*200 >= 2^12
+    assert not fs.MLP((64, 32, 10)).blas_flags(1).any()        # one sample: loops
+    flags = fs.MLP((64, 256, 256, 10)).blas_flags(1797, batch=True)
     np.testing.assert_array_equal(flags[:3], [0, 1, 1])
     assert fs.MLP((64, 256, 256, 10)).n_params == 85002
     for bad, err in (("yes", ValueError), (3, TypeError), ((True,), ValueError),

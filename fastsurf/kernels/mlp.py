@@ -21,8 +21,9 @@ columns are the same R-forward followed by the R-backward with R{dL/dz} = (diag 
 Wide layers: the forward and backward passes of one parameter vector (``*_mixed``) take a
 per-layer flag ``blas``; a flagged layer does its three products (W h, G h^T, W^T G) with
 ``np.dot`` (BLAS dgemm on contiguous row blocks of the unit buffers), the others with the loops.
-:func:`blas_layers` chooses the flags from the crossover measured by ``bench/mlp_blas.py``.
-Kernels that run many parameter vectors in parallel (``*_batch``) always use the loops.
+:func:`blas_layers` chooses the flags from the crossover measured by ``bench/mlp_blas.py``
+(a lower one for one parameter vector than for a batch). Kernels that run many parameter
+vectors in parallel (``*_batch``) always use the loops.
 """
 
 import math
@@ -34,22 +35,32 @@ from .activations import exp_nonpos, log1p_unit, logsig, tanh
 
 RELU, SOFTPLUS, TANH, LOGSIG = 0, 1, 2, 3
 
-#: A layer goes through BLAS when n_in * n_out * n_samples >= BLAS_MIN_WORK multiply-adds and
-#: min(n_in, n_out) >= BLAS_MIN_WIDTH (measured crossover: bench/mlp_blas.py, docs/performance.md).
-BLAS_MIN_WORK = 1 << 17
+#: One parameter vector: layer l goes through BLAS when it does n_in * n_out * n_samples >=
+#: BLAS_MIN_WORK multiply-adds, whatever its widths. Measured crossover (``python
+#: bench/mlp_blas.py --layers``, one BLAS thread): below 2^11 multiply-adds BLAS is slower
+#: than the loops on average (1.05-1.25x their time), from 2^12 faster in 94 % of the layer
+#: shapes tried (0.90x), from 2^15 in all (0.64x; 0.49x at 2^17, 0.32x at 2^19).
+BLAS_MIN_WORK = 1 << 12
+#: Batches: loop-only nets run their parameter vectors in parallel (one per thread), a net
+#: with a BLAS layer one after another, so a batch hands a layer to BLAS only when
+#: n_in * n_out * n_samples >= BLAS_BATCH_MIN_WORK and both widths >= BLAS_MIN_WIDTH.
+BLAS_BATCH_MIN_WORK = 1 << 17
 BLAS_MIN_WIDTH = 8
 
 
-def blas_layers(widths, n_samples: int) -> np.ndarray:
+def blas_layers(widths, n_samples: int, batch: bool = False) -> np.ndarray:
     """Per-layer BLAS flags (int64, index l = 1..L; index 0 unused) by the measured crossover:
-    layer l uses BLAS when ``widths[l-1] * widths[l] * n_samples >= BLAS_MIN_WORK`` and both
-    widths are at least ``BLAS_MIN_WIDTH``."""
+    for one parameter vector layer l uses BLAS when ``widths[l-1] * widths[l] * n_samples >=
+    BLAS_MIN_WORK``; for a batch (``batch=True``) when it is >= ``BLAS_BATCH_MIN_WORK`` and
+    both widths are at least ``BLAS_MIN_WIDTH``."""
     flags = np.zeros(len(widths), dtype=np.int64)
     for l in range(1, len(widths)):
         n_in, n_out = int(widths[l - 1]), int(widths[l])
-        if (min(n_in, n_out) >= BLAS_MIN_WIDTH
-                and n_in * n_out * int(n_samples) >= BLAS_MIN_WORK):
-            flags[l] = 1
+        work = n_in * n_out * int(n_samples)
+        if batch:
+            flags[l] = min(n_in, n_out) >= BLAS_MIN_WIDTH and work >= BLAS_BATCH_MIN_WORK
+        else:
+            flags[l] = work >= BLAS_MIN_WORK
     return flags
 
 

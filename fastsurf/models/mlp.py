@@ -49,13 +49,14 @@ class MLP(Model):
     beta : float
         Sharpness of softplus (> 0; ignored by the other activations).
     blas : "auto", bool or sequence of bool
-        How each layer's products run for one parameter vector: through BLAS (``np.dot`` inside
-        the Numba kernels) or the hand-written loops. ``"auto"`` (default) takes BLAS for the
-        layers past the measured crossover (``fastsurf.kernels.mlp.blas_layers``: n_in * n_out
-        * n_samples >= 2^17 multiply-adds and both widths >= 8), so small nets stay on the
-        loops; True/False force every layer; a sequence gives one flag per layer. Batched
-        evaluations of loop-only nets run parameter vectors in parallel; with a BLAS layer
-        they run one after another, each product multi-threaded by BLAS.
+        How each layer's products run: through BLAS (``np.dot`` inside the Numba kernels) or
+        the hand-written loops. ``"auto"`` (default) takes BLAS for the layers past the
+        crossover measured by ``bench/mlp_blas.py`` (``fastsurf.kernels.mlp.blas_layers``):
+        for one parameter vector, layers of n_in * n_out * n_samples >= 2^12 multiply-adds;
+        for a batch, of >= 2^17 with both widths >= 8 (loop-only nets run a batch's vectors
+        in parallel; with a BLAS layer they run one after another, each product
+        multi-threaded by BLAS). True/False force every layer; a sequence gives one flag per
+        layer.
 
     Notes
     -----
@@ -166,19 +167,21 @@ class MLP(Model):
         return (np.ascontiguousarray(data.x.T), data.labels, self._widths, self._w_off,
                 self._b_off, self._u_off, self._code, self.beta)
 
-    def blas_flags(self, n_samples: int) -> np.ndarray:
-        """Per-layer BLAS flags (index l = 1..L) for a pass over ``n_samples`` samples."""
+    def blas_flags(self, n_samples: int, batch: bool = False) -> np.ndarray:
+        """Per-layer BLAS flags (index l = 1..L) for a pass of one parameter vector (or, with
+        ``batch``, of a batch of them) over ``n_samples`` samples."""
         if self.blas == "auto":
-            return km.blas_layers(self.widths, n_samples)
+            return km.blas_layers(self.widths, n_samples, batch)
         flags = np.zeros(len(self.widths), dtype=np.int64)
         flags[1:] = self.blas
         return flags
 
     def _serial(self, data) -> np.ndarray | None:
-        """The BLAS flags when some layer uses BLAS (batches then run one vector at a time),
-        else None (batches run in a parallel loop kernel)."""
-        flags = self.blas_flags(data.x.shape[0])
-        return flags if flags.any() else None
+        """When the batch rule hands some layer to BLAS, the flags of one vector (the batch then
+        runs one vector at a time, each with the bits of a single evaluation); else None (the
+        batch runs in a parallel loop kernel)."""
+        n = data.x.shape[0]
+        return self.blas_flags(n) if self.blas_flags(n, batch=True).any() else None
 
     def simulate(self, theta, data) -> np.ndarray:
         """Outputs (logits for ClassificationData) for ``data`` (RegressionData,
