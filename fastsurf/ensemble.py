@@ -93,7 +93,10 @@ def ensemble(prob, thetas0, method: str = "adadelta", steps: int = 50_000, lr: f
 
     Each run is bit for bit the single-run trainer: ``train.adadelta(prob, theta0, rho=rho,
     eps=eps, lr=lr, max_iter=steps, goal=goal, gtol=gtol)`` or ``train.gd(prob, theta0, lr=lr,
-    momentum=momentum, ...)`` gives the same final theta, except after a divergence (below).
+    momentum=momentum, ...)`` gives the same final theta, except after a divergence (below),
+    on a net whose gradient runs the loop kernels (``MLP(..., blas=False)``; where
+    ``blas="auto"`` sends a layer to BLAS, the single-run gradient sums in another order and
+    agrees to rounding only).
 
     Parameters
     ----------

@@ -2,7 +2,8 @@
 with heavy-ball momentum (Polyak 1964) and Adadelta (Zeiler 2012).
 
 Each run is exactly the single-run trainer (``train.gd`` / ``train.adadelta`` with
-``max_iter=steps``) on ``scale`` x the SSE of :mod:`fastsurf.kernels.mlp`, with the same bits:
+``max_iter=steps``) on ``scale`` x the SSE of :mod:`fastsurf.kernels.mlp`, with the same bits
+(as the loop kernels, ``MLP(..., blas=False)``):
 
 - gradient descent:  v = momentum v - lr g;  theta += v
 - Adadelta:          eg = rho eg + (1 - rho) g^2;  d = -sqrt(ed + eps) / sqrt(eg + eps) g;
