@@ -10,7 +10,7 @@ import pytest
 from scipy.optimize import line_search
 
 import fastsurf as fs
-from fastsurf import ensemble, multistart, procedures, train, trainers
+from fastsurf import ensemble, minibatch, multistart, procedures, train, trainers
 
 A = np.array([[3.0, 1.0], [1.0, 2.0], [0.0, 1.0]])
 B = np.array([1.0, -2.0, 0.5])
@@ -314,7 +314,7 @@ def test_facade_names_the_objects_of_the_modules():
     assert list(train.TRAINERS) == ["lm", "bfgs", "gd", "adadelta"]
     for name in train.__all__:
         obj = getattr(train, name)
-        homes = [m for m in (trainers, multistart, procedures, ensemble)
+        homes = [m for m in (trainers, multistart, procedures, ensemble, minibatch)
                  if getattr(m, name, None) is obj]
         assert homes or name == "METHODS", name
     assert train.multistart is multistart.multistart and train.curriculum is procedures.curriculum
