@@ -413,9 +413,10 @@ def multistart(problem, n: int, method="lm", seed=0, init=None, theta_true=None,
     name = _method_name(method)
     if client is None:
         if engine == "numba":
-            # one run first, so that a first-run compile is announced and kept out of the bar
+            # one step of one run first, so that a first-run compile is announced and kept out
+            # of the bar
             with compile_notice():
-                _kernel_batch(problem, method, options, starts[:1], None)
+                _kernel_batch(problem, method, {**options, "max_iter": 1}, starts[:1], None)
         with progress_bar(progress, total=n, unit="run", desc=name) as bar:
             out = _run_batch(problem, method, engine, options, starts, bar)
     else:
